@@ -1,0 +1,15 @@
+# One image for the API and every service worker; docker-compose.yml picks the entry per container.
+FROM node:20-bookworm-slim
+WORKDIR /app
+ENV NODE_ENV=production
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --no-audit --no-fund
+COPY tsconfig.json ./
+COPY config ./config
+COPY workflows ./workflows
+COPY activities ./activities
+COPY workers ./workers
+COPY api ./api
+USER node
+EXPOSE 3000
+CMD ["node", "--import", "tsx", "api/server.ts"]

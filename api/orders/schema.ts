@@ -1,0 +1,29 @@
+/** The order API's input schemas. TypeScript types are derived from them, never declared twice. */
+import { z } from 'zod';
+
+export const OrderItemSchema = z.strictObject({
+  sku: z.string().trim().min(1).max(64),
+  quantity: z.int().min(1).max(1000),
+  /** Price of one unit, in cents. */
+  unitPriceCents: z.int().min(0).max(100_000_000),
+});
+
+export const ShippingAddressSchema = z.strictObject({
+  name: z.string().trim().min(1).max(200),
+  line1: z.string().trim().min(1).max(200),
+  city: z.string().trim().min(1).max(100),
+  postalCode: z.string().trim().min(1).max(20),
+  /** ISO 3166-1 alpha-2, e.g. `DE`. */
+  country: z.string().regex(/^[A-Z]{2}$/, 'expected an ISO 3166-1 alpha-2 country code such as "DE"'),
+});
+
+export const PlaceOrderRequestSchema = z.strictObject({
+  customerId: z.string().trim().min(1).max(64),
+  items: z.array(OrderItemSchema).min(1).max(100),
+  /** An opaque token from the payment provider; never a card number. */
+  paymentToken: z.string().min(1).max(200),
+  shippingAddress: ShippingAddressSchema,
+});
+export type PlaceOrderRequest = z.infer<typeof PlaceOrderRequestSchema>;
+
+export const OrderIdSchema = z.uuid();

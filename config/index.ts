@@ -1,0 +1,87 @@
+/**
+ * Process configuration, read once from the environment and validated with zod so that a bad value stops the
+ * process at start with the variable's name, not later with a confusing connection error.
+ */
+import path from 'node:path';
+import { z } from 'zod';
+
+const port = z.coerce.number().int().min(1).max(65535);
+const flag = z
+  .enum(['true', 'false', '1', '0', ''])
+  .transform((value) => value === 'true' || value === '1')
+  .optional();
+
+const EnvSchema = z.object({
+  TEMPORAL_ADDRESS: z.string().min(1).optional(),
+  TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+  TEMPORAL_API_KEY: z.string().min(1).optional(),
+  TEMPORAL_TLS: flag,
+  TEMPORAL_PORT: port.default(7233),
+  TEMPORAL_UI_PORT: port.default(8233),
+  TEMPORAL_UI_URL: z.url().optional(),
+  DATA_DIR: z.string().min(1).default('data'),
+  PORT: port.default(3000),
+  HOST: z.string().min(1).default('127.0.0.1'),
+});
+
+export interface Config {
+  temporal: {
+    /** `host:port` of an existing Temporal cluster; unset means "launch the embedded dev server". */
+    address: string | undefined;
+    /** @default 'default' */
+    namespace: string;
+    /** API key for Temporal Cloud (implies TLS). */
+    apiKey: string | undefined;
+    /** Connect with TLS. @default true when an API key is set, else false */
+    tls: boolean;
+  };
+  embeddedServer: {
+    /** gRPC port of the embedded dev server. @default 7233 */
+    port: number;
+    /** Web UI port of the embedded dev server. @default 8233 */
+    uiPort: number;
+    /** SQLite file that keeps the embedded server's history across restarts. @default data/temporal.sqlite */
+    dbFilename: string;
+  };
+  /** Base URL of the Temporal Web UI; defaults to the embedded server's UI. */
+  webUiUrl: string | undefined;
+  /** Folder for local state (the embedded server's SQLite file). @default ./data */
+  dataDir: string;
+  api: {
+    /** @default 3000 */
+    port: number;
+    /** @default 127.0.0.1 */
+    host: string;
+  };
+}
+
+export class ConfigError extends Error {
+  constructor(issues: readonly z.core.$ZodIssue[]) {
+    super('Invalid configuration:\n' + issues.map((issue) => `  ${issue.path.join('.')}: ${issue.message}`).join('\n'));
+    this.name = 'ConfigError';
+  }
+}
+
+/** Reads the configuration from `env`; throws {@link ConfigError} naming every invalid variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = EnvSchema.safeParse(env);
+  if (!parsed.success) throw new ConfigError(parsed.error.issues);
+  const vars = parsed.data;
+  const dataDir = path.resolve(vars.DATA_DIR);
+  return {
+    temporal: {
+      address: vars.TEMPORAL_ADDRESS,
+      namespace: vars.TEMPORAL_NAMESPACE,
+      apiKey: vars.TEMPORAL_API_KEY,
+      tls: vars.TEMPORAL_TLS ?? vars.TEMPORAL_API_KEY !== undefined,
+    },
+    embeddedServer: {
+      port: vars.TEMPORAL_PORT,
+      uiPort: vars.TEMPORAL_UI_PORT,
+      dbFilename: path.join(dataDir, 'temporal.sqlite'),
+    },
+    webUiUrl: vars.TEMPORAL_UI_URL,
+    dataDir,
+    api: { port: vars.PORT, host: vars.HOST },
+  };
+}

@@ -1,0 +1,74 @@
+// @ts-check
+import js from '@eslint/js';
+import prettier from 'eslint-config-prettier';
+import importX from 'eslint-plugin-import-x';
+import { builtinModules } from 'node:module';
+import tseslint from 'typescript-eslint';
+
+/** Node built-ins, with and without the `node:` prefix: forbidden in deterministic workflow code. */
+const nodeBuiltins = [...builtinModules, ...builtinModules.map((name) => `node:${name}`)];
+
+export default tseslint.config(
+  { ignores: ['node_modules/', 'dist/', 'coverage/', 'data/', '.temporal/'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommendedTypeChecked,
+  {
+    languageOptions: {
+      parserOptions: {
+        projectService: { allowDefaultProject: ['*.mjs', '*.js'] },
+        tsconfigRootDir: import.meta.dirname,
+      },
+    },
+    plugins: { 'import-x': importX },
+    settings: { 'import-x/resolver': { node: { extensions: ['.ts', '.js'] } } },
+    rules: {
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/consistent-type-imports': 'error',
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      'import-x/no-cycle': 'error',
+      'no-console': 'off',
+      // Activities and route handlers are async by contract, whether or not a body awaits.
+      '@typescript-eslint/require-await': 'off',
+    },
+  },
+  {
+    // The determinism guard: workflow code is replayed, so it may not touch the outside world.
+    files: ['workflows/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: nodeBuiltins.map((name) => ({
+            name,
+            message: 'Workflow code must be deterministic: no Node built-ins.',
+          })),
+          patterns: [
+            {
+              group: ['**/activities/*', '!**/activities/*.d'],
+              allowTypeImports: true,
+              message: 'Workflows import activities as types only (import type) and call them through proxyActivities.',
+            },
+            {
+              group: ['@temporalio/worker', '@temporalio/client', '@temporalio/testing'],
+              message: 'Not in workflow code.',
+            },
+          ],
+        },
+      ],
+      'no-restricted-globals': [
+        'error',
+        { name: 'process', message: 'Workflow code must be deterministic: no process.' },
+        { name: 'setInterval', message: 'Use sleep() or a condition() with a timeout.' },
+      ],
+    },
+  },
+  {
+    files: ['**/*.mjs', '**/*.js'],
+    ...tseslint.configs.disableTypeChecked,
+    languageOptions: {
+      ...tseslint.configs.disableTypeChecked.languageOptions,
+      globals: { module: 'writable', require: 'readonly' },
+    },
+  },
+  prettier,
+);

@@ -1,0 +1,14 @@
+/**
+ * One real Temporal dev server and one workflow bundle per test run (test/global-setup.ts); test files run one
+ * at a time because they share that server, and visibility assertions count what a file started.
+ * @type {import('jest').Config}
+ */
+module.exports = {
+  testEnvironment: 'node',
+  transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json' }] },
+  testMatch: ['<rootDir>/test/**/*.test.ts'],
+  globalSetup: '<rootDir>/test/global-setup.ts',
+  globalTeardown: '<rootDir>/test/global-teardown.ts',
+  maxWorkers: 1,
+  testTimeout: 60_000,
+};

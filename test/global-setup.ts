@@ -1,0 +1,26 @@
+/**
+ * Once per test run: a fresh, in-memory Temporal dev server on free ports (unless TEMPORAL_ADDRESS names one
+ * already running) and one workflow bundle that every test file's worker loads, instead of bundling per test.
+ * Both reach the test files through environment variables, which jest's workers inherit.
+ */
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { bundleWorkflowCode } from '@temporalio/worker';
+import { startDevServer } from '../workers/dev-server';
+import { workflowsPath } from '../workers/service-worker';
+import { quietLogger, testEnv } from './env';
+
+export default async function globalSetup(): Promise<void> {
+  if (!process.env[testEnv.address]) {
+    const server = await startDevServer();
+    process.env[testEnv.address] = server.address;
+    process.env[testEnv.namespace] = server.namespace;
+    (globalThis as { devServer?: typeof server }).devServer = server;
+  }
+  const bundle = await bundleWorkflowCode({ workflowsPath, logger: quietLogger });
+  const bundleDir = await mkdtemp(path.join(os.tmpdir(), 'temporal-saga-bundle-'));
+  const bundlePath = path.join(bundleDir, 'workflows.js');
+  await writeFile(bundlePath, bundle.code);
+  process.env[testEnv.workflowBundle] = bundlePath;
+}

@@ -1,0 +1,88 @@
+/**
+ * `npm start` as a user runs it: the embedded server, the workers and the API in one command, stopped with Ctrl-C
+ * or SIGTERM, restarted on the same data folder.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { orderRequest } from './fixtures/orders';
+import { eventually, postJson, request } from './http';
+import type { Launched } from './processes';
+import { cleanEnv, descendants, freePort, isAlive, launch } from './processes';
+
+const projectRoot = path.resolve(__dirname, '..');
+
+const everyLaunch: Launched[] = [];
+
+async function npmStart(env: NodeJS.ProcessEnv): Promise<Launched> {
+  const launched = launch('npm', ['start', '--prefix', projectRoot], env);
+  everyLaunch.push(launched);
+  await eventually(async () => (launched.output().includes('temporal-saga is running') ? true : undefined), {
+    timeoutMs: 45_000,
+  }).catch((error: unknown) => {
+    throw new Error(`npm start did not come up: ${String(error)}\n${launched.output()}`);
+  });
+  return launched;
+}
+
+describe('npm start', () => {
+  let dataDir: string;
+  beforeAll(async () => {
+    dataDir = await mkdtemp(path.join(os.tmpdir(), 'temporal-saga-start-'));
+  });
+  afterAll(async () => {
+    // Only a failed test leaves a process running; kill its whole group so that nothing outlives the run.
+    for (const { child } of everyLaunch) {
+      if (child.exitCode === null && child.signalCode === null) process.kill(-child.pid!, 'SIGKILL');
+    }
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
+  it('serves an order placed before a restart and leaves no process behind on Ctrl-C or SIGTERM', async () => {
+    const [temporalPort, uiPort, apiPort] = [await freePort(), await freePort(), await freePort()];
+    const env = cleanEnv({
+      DATA_DIR: dataDir,
+      TEMPORAL_PORT: String(temporalPort),
+      TEMPORAL_UI_PORT: String(uiPort),
+      PORT: String(apiPort),
+    });
+    const api = `http://127.0.0.1:${apiPort}`;
+
+    const first = await npmStart(env);
+    expect(first.output()).toContain(`http://localhost:${uiPort}`);
+    const accepted = await postJson(`${api}/orders`, orderRequest());
+    expect(accepted.status).toBe(202);
+    const { orderId, links } = accepted.body as { orderId: string; links: { webUi: string } };
+    await eventually(async () => {
+      const state = await request(`${api}/orders/${orderId}`);
+      return (state.body as { status?: string }).status === 'completed' ? state : undefined;
+    });
+
+    // The Web UI serves the order's page, and its backend knows the workflow.
+    expect(links.webUi).toBe(`http://localhost:${uiPort}/namespaces/default/workflows/order-${orderId}`);
+    const page = await fetch(links.webUi);
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-type')).toMatch(/text\/html/);
+    const described = await request(`http://localhost:${uiPort}/api/v1/namespaces/default/workflows/order-${orderId}`);
+    expect(described.status).toBe(200);
+    expect(JSON.stringify(described.body)).toContain(`order-${orderId}`);
+
+    const firstProcesses = [first.child.pid!, ...descendants(first.child.pid!)];
+    expect(firstProcesses.length).toBeGreaterThanOrEqual(3); // npm, node, temporal server
+    process.kill(-first.child.pid!, 'SIGINT'); // Ctrl-C: the terminal signals the whole foreground group
+    await first.exited;
+    await eventually(async () => (firstProcesses.every((pid) => !isAlive(pid)) ? true : undefined));
+    expect(first.output()).toContain('Stopped.');
+
+    const second = await npmStart(env);
+    const restarted = await request(`${api}/orders/${orderId}`);
+    expect(restarted.status).toBe(200);
+    expect(restarted.body).toMatchObject({ orderId, status: 'completed' });
+
+    const secondProcesses = [second.child.pid!, ...descendants(second.child.pid!)];
+    process.kill(second.child.pid!, 'SIGTERM'); // a process manager signals npm alone
+    expect(await second.exited).toBe(0);
+    await eventually(async () => (secondProcesses.every((pid) => !isAlive(pid)) ? true : undefined));
+    expect(second.output()).toContain('Stopped.');
+  }, 120_000);
+});

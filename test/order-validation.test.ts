@@ -1,0 +1,105 @@
+import { orderWorkflowId } from '../api/orders/routes';
+import { orderRequest } from './fixtures/orders';
+import type { JsonResponse } from './http';
+import { eventually, postJson, request } from './http';
+import type { TestSystem } from './system';
+import { startTestSystem } from './system';
+
+interface Problem {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  issues?: { path: string; code: string; message: string }[];
+}
+
+function expectProblem(response: JsonResponse, status: number, type: string): Problem {
+  expect(response.status).toBe(status);
+  expect(response.contentType).toMatch(/^application\/problem\+json/);
+  const problem = response.body as Problem;
+  expect(problem).toMatchObject({ type: `urn:temporal-saga:problem:${type}`, status });
+  expect(JSON.stringify(problem)).not.toMatch(/\bat .+\.(ts|js):\d+/);
+  return problem;
+}
+
+describe('order input validation', () => {
+  let system: TestSystem;
+  let startedAt: Date;
+  beforeAll(async () => {
+    system = await startTestSystem();
+    startedAt = new Date();
+  });
+  afterAll(async () => {
+    await system?.stop();
+  });
+
+  it('lists every missing field of an empty body', async () => {
+    const problem = expectProblem(await postJson(`${system.apiUrl}/orders`, {}), 400, 'validation-error');
+    expect(problem.issues?.map((issue) => issue.path).sort()).toEqual(
+      ['customerId', 'items', 'paymentToken', 'shippingAddress'].sort(),
+    );
+  });
+
+  it('names each field with a wrong type, down to nested paths', async () => {
+    const body = {
+      ...orderRequest(),
+      customerId: 42,
+      items: [{ sku: 'SKU-1', quantity: 'two', unitPriceCents: 1.5 }],
+      shippingAddress: { ...orderRequest().shippingAddress, country: 'Germany' },
+    };
+    const problem = expectProblem(await postJson(`${system.apiUrl}/orders`, body), 400, 'validation-error');
+    expect(problem.issues?.map((issue) => issue.path).sort()).toEqual(
+      ['customerId', 'items.0.quantity', 'items.0.unitPriceCents', 'shippingAddress.country'].sort(),
+    );
+    for (const issue of problem.issues ?? []) expect(issue.message).not.toBe('');
+  });
+
+  it('refuses an order with no items and one with an unknown field', async () => {
+    const empty = expectProblem(
+      await postJson(`${system.apiUrl}/orders`, orderRequest({ items: [] })),
+      400,
+      'validation-error',
+    );
+    expect(empty.issues).toEqual([expect.objectContaining({ path: 'items', code: 'too_small' })]);
+
+    const unknown = expectProblem(
+      await postJson(`${system.apiUrl}/orders`, { ...orderRequest(), discount: 100 }),
+      400,
+      'validation-error',
+    );
+    expect(unknown.issues).toEqual([expect.objectContaining({ code: 'unrecognized_keys' })]);
+  });
+
+  it('answers malformed JSON with 400 and no parser internals', async () => {
+    const problem = expectProblem(
+      await postJson(`${system.apiUrl}/orders`, '{"customerId": "c-1", "items": [}'),
+      400,
+      'malformed-json',
+    );
+    expect(problem.detail).not.toMatch(/node_modules/);
+  });
+
+  it('answers a body that is not JSON at all as a validation error', async () => {
+    const response = await request(`${system.apiUrl}/orders`, {
+      method: 'POST',
+      headers: { 'content-type': 'text/plain' },
+      body: 'customerId=c-1',
+    });
+    expectProblem(response, 400, 'validation-error');
+  });
+
+  it('started no workflow for any of the invalid requests above', async () => {
+    // A valid order sent last is the sentinel: once visibility shows it, it would show any earlier start too.
+    const sentinel = await postJson(`${system.apiUrl}/orders`, orderRequest());
+    expect(sentinel.status).toBe(202);
+    const sentinelId = orderWorkflowId((sentinel.body as { orderId: string }).orderId);
+
+    const started = await eventually(async () => {
+      const ids: string[] = [];
+      const query = `WorkflowType = 'placeOrder' AND StartTime >= '${startedAt.toISOString()}'`;
+      for await (const execution of system.client.workflow.list({ query })) ids.push(execution.workflowId);
+      return ids.includes(sentinelId) ? ids : undefined;
+    });
+    expect(started).toEqual([sentinelId]);
+  });
+});

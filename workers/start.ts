@@ -1,0 +1,123 @@
+/**
+ * `npm start`: the whole system in one process for development. With no `TEMPORAL_ADDRESS` it launches the
+ * embedded Temporal server (history kept in `./data/`, Web UI on :8233); then all four service workers and the API.
+ *
+ * Shutdown runs in dependency order on SIGINT or SIGTERM: the API stops taking requests, the workers drain, then
+ * the server stops. A second signal exits at once.
+ */
+import { Client, Connection } from '@temporalio/client';
+import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
+import { createApp } from '../api/app';
+import type { HttpServer } from '../api/server';
+import { listen } from '../api/server';
+import { loadConfig } from '../config';
+import { temporalConnectionOptions } from '../config/temporal';
+import type { DevServer } from './dev-server';
+import { startDevServer } from './dev-server';
+import type { ServiceWorkers } from './service-workers';
+import { startServiceWorkers } from './service-workers';
+
+/** A signal this soon after the first one is a duplicate, not a request to force the exit. */
+const repeatedSignalWindowMs = 1000;
+
+/** Things to stop, in the order they were started; stopped last-first. */
+type Stoppable = () => Promise<void>;
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  // Signals are handled below, so that the workers drain before the server they talk to stops.
+  Runtime.install({ logger: new DefaultLogger('WARN'), shutdownSignals: [] });
+
+  const started: Stoppable[] = [];
+  let stopping: Promise<void> | undefined;
+  let firstSignalAt = 0;
+  const stop = (reason: string) => {
+    // Ctrl-C reaches this process twice (from the terminal, and forwarded by npm), so a repeat within a moment
+    // is the same request; a later one is the user insisting.
+    if (stopping) {
+      if (Date.now() - firstSignalAt < repeatedSignalWindowMs) return stopping;
+      console.error('Second signal: exiting now.');
+      process.exit(1);
+    }
+    firstSignalAt = Date.now();
+    console.log(`\n${reason}: shutting down…`);
+    stopping = stopAll(started).then(() => console.log('Stopped.'));
+    return stopping;
+  };
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+
+  try {
+    let server: DevServer | undefined;
+    if (!config.temporal.address) {
+      console.log('Starting the embedded Temporal server…');
+      server = await startDevServer({
+        port: config.embeddedServer.port,
+        uiPort: config.embeddedServer.uiPort,
+        dbFilename: config.embeddedServer.dbFilename,
+        namespace: config.temporal.namespace,
+      });
+      started.push(server.stop);
+    }
+    const connectionOptions = temporalConnectionOptions(config, server?.address);
+    const webUiUrl = config.webUiUrl ?? server?.webUiUrl;
+    const namespace = config.temporal.namespace;
+
+    const nativeConnection = await NativeConnection.connect(connectionOptions);
+    started.push(() => nativeConnection.close());
+    const workers: ServiceWorkers = await startServiceWorkers({ connection: nativeConnection, namespace });
+    started.push(workers.shutdown);
+    workers.running.catch((error: unknown) => {
+      console.error('A worker failed:', error);
+      process.exitCode = 1;
+      void stop('worker failure');
+    });
+
+    const connection = await Connection.connect(connectionOptions);
+    started.push(() => connection.close());
+    const http: HttpServer = await listen(
+      createApp({ client: new Client({ connection, namespace }), webUiUrl }),
+      config.api,
+    );
+    started.push(http.close);
+
+    printBanner({
+      api: http.url,
+      webUi: webUiUrl,
+      temporal: `${connectionOptions.address} (namespace '${namespace}')`,
+      server: server ? `embedded, ${server.binarySource}; history in ${config.embeddedServer.dbFilename}` : 'external',
+    });
+  } catch (error) {
+    console.error(error instanceof Error ? error.message : error);
+    process.exitCode = 1;
+    await (stopping ?? stopAll(started));
+  }
+}
+
+async function stopAll(started: Stoppable[]): Promise<void> {
+  for (const stopOne of started.splice(0).reverse()) {
+    try {
+      await stopOne();
+    } catch (error) {
+      console.error('Error while stopping:', error);
+    }
+  }
+}
+
+function printBanner(lines: Record<string, string | undefined>): void {
+  const rows = Object.entries(lines).filter((entry): entry is [string, string] => entry[1] !== undefined);
+  const width = Math.max(...rows.map(([label]) => label.length));
+  console.log(
+    [
+      '',
+      'temporal-saga is running',
+      ...rows.map(([label, value]) => `  ${label.padEnd(width)}  ${value}`),
+      '',
+      '  Place an order:   curl -i -X POST <api>/orders -H "Content-Type: application/json" -d @order.json',
+      '  Stop:             Ctrl-C',
+      '',
+    ].join('\n'),
+  );
+}
+
+void main();

@@ -1,14 +1,9 @@
 /** What the global setup hands the test files, and how they read it. */
-import { DefaultLogger } from '@temporalio/worker';
-
 export const testEnv = {
   address: 'TEMPORAL_ADDRESS',
   namespace: 'TEMPORAL_NAMESPACE',
   workflowBundle: 'TEST_WORKFLOW_BUNDLE',
 } as const;
-
-/** Warnings such as "no activities registered" are expected here; errors still show. */
-export const quietLogger = new DefaultLogger('ERROR');
 
 export function readTestEnv(): { address: string; namespace: string; workflowBundlePath: string } {
   const address = process.env[testEnv.address];

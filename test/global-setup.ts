@@ -8,8 +8,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { startDevServer } from '../workers/dev-server';
-import { workflowsPath } from '../workers/service-worker';
-import { quietLogger, testEnv } from './env';
+import { serviceWorkerLogger, workflowsPath } from '../workers/service-worker';
+import { testEnv } from './env';
 
 export default async function globalSetup(): Promise<void> {
   if (!process.env[testEnv.address]) {
@@ -18,7 +18,7 @@ export default async function globalSetup(): Promise<void> {
     process.env[testEnv.namespace] = server.namespace;
     (globalThis as { devServer?: typeof server }).devServer = server;
   }
-  const bundle = await bundleWorkflowCode({ workflowsPath, logger: quietLogger });
+  const bundle = await bundleWorkflowCode({ workflowsPath, logger: serviceWorkerLogger });
   const bundleDir = await mkdtemp(path.join(os.tmpdir(), 'temporal-saga-bundle-'));
   const bundlePath = path.join(bundleDir, 'workflows.js');
   await writeFile(bundlePath, bundle.code);

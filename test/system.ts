@@ -6,8 +6,9 @@ import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Runtime } from '@temporalio/worker';
 import { createApp } from '../api/app';
 import { listen } from '../api/server';
+import { serviceWorkerLogger } from '../workers/service-worker';
 import { startServiceWorkers } from '../workers/service-workers';
-import { quietLogger, readTestEnv } from './env';
+import { readTestEnv } from './env';
 
 export interface TestSystem {
   /** The API's base URL, e.g. `http://127.0.0.1:40123`. */
@@ -43,6 +44,6 @@ let runtimeInstalled = false;
 
 function installQuietRuntime(): void {
   if (runtimeInstalled) return;
-  Runtime.install({ logger: quietLogger });
+  Runtime.install({ logger: serviceWorkerLogger });
   runtimeInstalled = true;
 }

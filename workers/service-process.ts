@@ -3,13 +3,15 @@
  * SIGTERM drain it: the SDK stops polling, lets in-flight tasks finish, then `run()` returns.
  */
 import type { Worker } from '@temporalio/worker';
-import { NativeConnection } from '@temporalio/worker';
+import { NativeConnection, Runtime } from '@temporalio/worker';
 import { loadConfig } from '../config';
 import { temporalConnectionOptions } from '../config/temporal';
 import type { ServiceWorkerDeps } from './service-worker';
+import { serviceWorkerLogger } from './service-worker';
 
 export function runServiceProcess(service: string, create: (deps: ServiceWorkerDeps) => Promise<Worker>): void {
   const config = loadConfig();
+  Runtime.install({ logger: serviceWorkerLogger });
   const connectionOptions = temporalConnectionOptions(config);
   const serve = async () => {
     const connection = await NativeConnection.connect(connectionOptions);

@@ -1,6 +1,6 @@
 /** What every service worker shares: its connection, its options, and how the orders worker gets workflow code. */
-import type { NativeConnection, WorkerOptions } from '@temporalio/worker';
-import { Worker } from '@temporalio/worker';
+import type { LogLevel, LogMetadata, NativeConnection, WorkerOptions } from '@temporalio/worker';
+import { DefaultLogger, Worker } from '@temporalio/worker';
 import type { TaskQueue } from '../workflows/task-queues';
 
 export interface ServiceWorkerDeps {
@@ -22,6 +22,19 @@ export const serviceWorkerOptions = {
   /** In-flight activities get this long to finish on shutdown before they are cancelled. */
   shutdownGraceTime: '10 seconds',
 } as const satisfies Partial<WorkerOptions>;
+
+/**
+ * Warnings and errors, minus the notices that a worker has no workflows or no activities: each service worker
+ * serves only one kind by design, so those say nothing.
+ */
+class ServiceWorkerLogger extends DefaultLogger {
+  override log(level: LogLevel, message: string, meta?: LogMetadata): void {
+    if (/^No (workflows|activities) registered/.test(message)) return;
+    super.log(level, message, meta);
+  }
+}
+
+export const serviceWorkerLogger = new ServiceWorkerLogger('WARN');
 
 /** A worker that serves one service's activities on that service's own task queue, and nothing else. */
 export function createActivityWorker(

@@ -6,7 +6,7 @@
  * the server stops. A second signal exits at once.
  */
 import { Client, Connection } from '@temporalio/client';
-import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
+import { NativeConnection, Runtime } from '@temporalio/worker';
 import { createApp } from '../api/app';
 import type { HttpServer } from '../api/server';
 import { listen } from '../api/server';
@@ -14,6 +14,7 @@ import { loadConfig } from '../config';
 import { temporalConnectionOptions } from '../config/temporal';
 import type { DevServer } from './dev-server';
 import { startDevServer } from './dev-server';
+import { serviceWorkerLogger } from './service-worker';
 import type { ServiceWorkers } from './service-workers';
 import { startServiceWorkers } from './service-workers';
 
@@ -26,7 +27,7 @@ type Stoppable = () => Promise<void>;
 async function main(): Promise<void> {
   const config = loadConfig();
   // Signals are handled below, so that the workers drain before the server they talk to stops.
-  Runtime.install({ logger: new DefaultLogger('WARN'), shutdownSignals: [] });
+  Runtime.install({ logger: serviceWorkerLogger, shutdownSignals: [] });
 
   const started: Stoppable[] = [];
   let stopping: Promise<void> | undefined;
@@ -113,8 +114,8 @@ function printBanner(lines: Record<string, string | undefined>): void {
       'temporal-saga is running',
       ...rows.map(([label, value]) => `  ${label.padEnd(width)}  ${value}`),
       '',
-      '  Place an order:   curl -i -X POST <api>/orders -H "Content-Type: application/json" -d @order.json',
-      '  Stop:             Ctrl-C',
+      '  Place an order: POST <api>/orders (an example is in README.md, "Run it")',
+      '  Stop:           Ctrl-C',
       '',
     ].join('\n'),
   );

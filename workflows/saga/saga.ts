@@ -32,7 +32,6 @@ export class Saga {
       startedAt: now(),
     };
     setHandler(sagaStateQuery, () => this.#state);
-    this.#publish();
   }
 
   /**
@@ -81,6 +80,7 @@ export class Saga {
     return step;
   }
 
+  /** One upsert per transition (a history event each), carrying the status with the step. */
   #publish(currentStep?: string): void {
     upsertSearchAttributes([
       { key: SagaStatusKey, value: this.#state.status },

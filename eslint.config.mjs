@@ -33,7 +33,7 @@ export default tseslint.config(
   },
   {
     // The determinism guard: workflow code is replayed, so it may not touch the outside world.
-    files: ['workflows/**/*.ts'],
+    files: ['workflows/**/*.ts', 'test/sagas/workflows.ts'],
     rules: {
       'no-restricted-imports': [
         'error',

@@ -1,6 +1,7 @@
 /**
  * Once per test run: a fresh, in-memory Temporal dev server on free ports (unless TEMPORAL_ADDRESS names one
- * already running) and one workflow bundle that every test file's worker loads, instead of bundling per test.
+ * already running) and the workflow bundles (the order system's, the engine tests' sagas) that every test file's
+ * workers load, instead of bundling per test.
  * Both reach the test files through environment variables, which jest's workers inherit.
  */
 import { mkdtemp, writeFile } from 'node:fs/promises';
@@ -18,9 +19,15 @@ export default async function globalSetup(): Promise<void> {
     process.env[testEnv.namespace] = server.namespace;
     (globalThis as { devServer?: typeof server }).devServer = server;
   }
-  const bundle = await bundleWorkflowCode({ workflowsPath, logger: serviceWorkerLogger });
   const bundleDir = await mkdtemp(path.join(os.tmpdir(), 'temporal-saga-bundle-'));
-  const bundlePath = path.join(bundleDir, 'workflows.js');
-  await writeFile(bundlePath, bundle.code);
-  process.env[testEnv.workflowBundle] = bundlePath;
+  const bundles = [
+    [testEnv.workflowBundle, workflowsPath],
+    [testEnv.sagaBundle, require.resolve('./sagas/workflows')],
+  ] as const;
+  for (const [variable, entry] of bundles) {
+    const bundle = await bundleWorkflowCode({ workflowsPath: entry, logger: serviceWorkerLogger });
+    const bundlePath = path.join(bundleDir, `${variable.toLowerCase()}.js`);
+    await writeFile(bundlePath, bundle.code);
+    process.env[variable] = bundlePath;
+  }
 }

@@ -4,11 +4,10 @@
  * holds a caller's thread. Shipping is handed over, not awaited: the order is placed once the shipping service has
  * the request, however long the shipment itself takes.
  */
-import { proxyActivities } from '@temporalio/workflow';
 import type { InventoryActivities, Reservation, StockItem } from '../activities/inventory';
 import type { Charge, PaymentsActivities } from '../activities/payments';
 import type { ShipmentRequest, ShippingActivities, ShippingAddress } from '../activities/shipping';
-import { Saga } from './saga/saga';
+import { runSaga, sagaActivities } from './saga';
 import { TaskQueue } from './task-queues';
 
 export interface OrderItem extends StockItem {
@@ -43,37 +42,50 @@ const serviceActivity = {
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
 } as const;
 
-const inventory = proxyActivities<InventoryActivities>({ ...serviceActivity, taskQueue: TaskQueue.Inventory });
-const payments = proxyActivities<PaymentsActivities>({ ...serviceActivity, taskQueue: TaskQueue.Payments });
-const shipping = proxyActivities<ShippingActivities>({ ...serviceActivity, taskQueue: TaskQueue.Shipping });
+const inventory = sagaActivities<InventoryActivities>({ ...serviceActivity, taskQueue: TaskQueue.Inventory });
+const payments = sagaActivities<PaymentsActivities>({ ...serviceActivity, taskQueue: TaskQueue.Payments });
+const shipping = sagaActivities<ShippingActivities>({ ...serviceActivity, taskQueue: TaskQueue.Shipping });
 
 export function orderTotalCents(items: readonly OrderItem[]): number {
   return items.reduce((total, item) => total + item.quantity * item.unitPriceCents, 0);
 }
 
-export async function placeOrder(order: PlaceOrderInput): Promise<PlacedOrder> {
-  const saga = new Saga(Object.values(OrderStep));
+function describeItems(items: readonly StockItem[]): string {
+  return items.map(({ sku, quantity }) => `${quantity} × ${sku}`).join(', ');
+}
+
+export function placeOrder(order: PlaceOrderInput): Promise<PlacedOrder> {
   const stock = order.items.map(({ sku, quantity }) => ({ sku, quantity }));
-  return saga.run(async () => {
-    const reservation = await saga.step(OrderStep.ReserveStock, ({ idempotencyKey }) =>
-      inventory.reserveStock({ idempotencyKey, orderId: order.orderId, items: stock }),
-    );
-    const charge = await saga.step(OrderStep.ChargePayment, ({ idempotencyKey }) =>
-      payments.chargePayment({
-        idempotencyKey,
-        orderId: order.orderId,
-        amountCents: orderTotalCents(order.items),
-        paymentToken: order.paymentToken,
-      }),
-    );
-    const shipment = await saga.step(OrderStep.RequestShipment, ({ idempotencyKey }) =>
-      shipping.requestShipment({
-        idempotencyKey,
-        orderId: order.orderId,
-        address: order.shippingAddress,
-        items: stock,
-      }),
-    );
-    return { orderId: order.orderId, reservation, charge, shipment };
-  });
+  const total = orderTotalCents(order.items);
+  return runSaga(
+    async (saga) => {
+      const reservation = await saga.step(OrderStep.ReserveStock, {
+        summary: `Reserve ${describeItems(stock)}`,
+        action: ({ idempotencyKey }) =>
+          inventory.reserveStock({ idempotencyKey, orderId: order.orderId, items: stock }),
+      });
+      const charge = await saga.step(OrderStep.ChargePayment, {
+        summary: `Charge ${(total / 100).toFixed(2)}`,
+        action: ({ idempotencyKey }) =>
+          payments.chargePayment({
+            idempotencyKey,
+            orderId: order.orderId,
+            amountCents: total,
+            paymentToken: order.paymentToken,
+          }),
+      });
+      const shipment = await saga.step(OrderStep.RequestShipment, {
+        summary: `Ship to ${order.shippingAddress.city}, ${order.shippingAddress.country}`,
+        action: ({ idempotencyKey }) =>
+          shipping.requestShipment({
+            idempotencyKey,
+            orderId: order.orderId,
+            address: order.shippingAddress,
+            items: stock,
+          }),
+      });
+      return { orderId: order.orderId, reservation, charge, shipment };
+    },
+    { steps: Object.values(OrderStep) },
+  );
 }

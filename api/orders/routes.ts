@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import type { Client } from '@temporalio/client';
 import { Router } from 'express';
 import { CustomerIdKey, OrderTotalKey } from '../../workflows/search-attributes';
-import { sagaStateQuery } from '../../workflows/saga/state';
+import { sagaStateQuery } from '../../workflows/saga';
 import { orderTotalCents, placeOrder } from '../../workflows/order';
 import { TaskQueue } from '../../workflows/task-queues';
 import { HttpProblem, ProblemType, validationProblem } from '../problem';

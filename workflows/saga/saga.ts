@@ -1,112 +1,549 @@
 /**
- * The saga context: a saga is ordinary workflow code that runs each of its steps through `saga.step(...)`, so
- * that the engine, not the business code, keeps the step states, answers the `sagaState` query and mirrors the
- * status into search attributes.
+ * The saga pattern, on a durable workflow.
  *
- * This is the engine's first cut: steps run forward and a failed step fails the saga. Compensations, pivots,
- * parallel groups and escalation build on this same context.
+ * A saga is a sequence of local transactions in different services, with no distributed transaction around
+ * them. Each step is a forward action plus an optional compensation that semantically undoes it. If a step fails
+ * for good, the saga runs the compensations of the steps before it, in reverse, and reports the failure. A
+ * Temporal workflow makes that durable: the history records each step, so a crash anywhere resumes exactly where
+ * the saga was, and each step's activity is retried until its service answers.
+ *
+ * How this engine runs a saga:
+ * - A step's compensation is registered before its action runs: an action that timed out may still have done its
+ *   work. So a compensation runs when its step succeeded or ended without a clear answer, and must tolerate
+ *   "nothing to undo". Only a business failure (a non-retryable `ApplicationFailure`: the service said no) drops
+ *   it.
+ * - The pivot step is the point of no return. Until it succeeds, cancelling the saga or passing its deadline
+ *   compensates; after it, nothing is undone, cancellation is rejected, and failed steps are retried forward.
+ * - A parallel group waits for every sibling to settle before the saga compensates, so that a sibling still
+ *   running is never left half-done and uncompensated.
+ * - Compensations run in a non-cancellable scope: a cancellation that arrives mid-compensation cannot leave the
+ *   saga half undone. A compensation that keeps failing is retried, recorded, or escalated to an operator,
+ *   as the saga's policy says.
+ * - Everything the engine knows is observable: the `sagaState` query, the `SagaStatus` and `SagaStep` search
+ *   attributes, and a live markdown table in the Web UI's current details.
  */
-import { setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import type { ActivityOptions } from '@temporalio/common';
+import { msToNumber } from '@temporalio/common/lib/time';
+import {
+  CancelledFailure,
+  CancellationScope,
+  condition,
+  setCurrentDetails,
+  setHandler,
+  sleep,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { StepScope } from './activities';
+import { stepScope } from './activities';
+import { renderSagaTable } from './current-details';
+import type { CompensationResolution } from './definitions';
+import { cancelSagaUpdate, ResolutionAction, resolveCompensationUpdate, sagaStateQuery } from './definitions';
+import { describeError, isBusinessFailure, SagaDefinitionError, sagaFailure, SagaFailureType } from './failures';
+import type { Backoff, SagaOptions } from './options';
+import {
+  CompensationFailurePolicy,
+  CompensationOrder,
+  defaultBackoff,
+  defaultBoundedCompensationRetry,
+} from './options';
 import { SagaStatusKey, SagaStepKey } from './search-attributes';
-import type { SagaState, StepError, StepState } from './state';
-import { SagaStatus, StepStatus, sagaStateQuery } from './state';
+import type { CompensationState, SagaState, StepError, StepState } from './state';
+import { CompensationEvent, CompensationStatus, SagaStatus, StepStatus } from './state';
 
 /** What a step's action is handed. */
 export interface StepContext {
   /**
-   * Stable across retries, replays and continue-as-new: `<workflowId>/<step name>`, never the run id. Services
-   * make their effect idempotent on it.
+   * `<workflowId>/<step name>`: the same on every attempt, after a worker restart and on replay (never the run
+   * id). Services make their effect idempotent on it.
    */
   idempotencyKey: string;
+  /** 1 on the first run of the action; higher when the engine runs it again (forward retries after the pivot). */
+  attempt: number;
 }
 
-export class Saga {
-  readonly #state: SagaState;
+/** What a step's compensation is handed. */
+export interface CompensationContext<T> {
+  /** `<workflowId>/<step name>/compensate`: stable like the action's. */
+  idempotencyKey: string;
+  /** The action's idempotency key, so that the service can find what to undo even when `result` is unknown. */
+  actionKey: string;
+  /** The action's result, or `undefined` when the action failed or timed out with its outcome unknown. */
+  result: T | undefined;
+  attempt: number;
+}
 
-  /** @param stepNames every step the saga may run, in order, so that the state shows what is still pending. */
-  constructor(stepNames: readonly string[]) {
+export interface StepDefinition<T> {
+  /** The forward action: usually one activity, called through {@link sagaActivities}. */
+  action(context: StepContext): Promise<T>;
+  /** Semantically undoes the action; must tolerate "nothing to undo". @default none: the step is not undone */
+  compensate?(context: CompensationContext<T>): Promise<unknown>;
+  /** Marks the point of no return (at most one per saga). @default false */
+  pivot?: boolean;
+  /** One line for the Web UI, on the step's activities, e.g. "Reserve 2 × SKU-1". @default "<step>: <activity>" */
+  summary?: string;
+  /** Overrides the activity options of the activities this step calls. @default the proxy's options */
+  activityOptions?: Partial<ActivityOptions>;
+}
+
+/** A step of a parallel group; a pivot cannot run in parallel. */
+export interface ParallelStep<T> extends Omit<StepDefinition<T>, 'pivot'> {
+  name: string;
+}
+
+type ParallelResults<S extends readonly ParallelStep<unknown>[]> = {
+  -readonly [K in keyof S]: S[K] extends ParallelStep<infer T> ? T : never;
+};
+
+/** The saga context that a saga's body runs its steps through. */
+export interface SagaContext {
+  /** Runs one step: registers its compensation, then runs its action. Rethrows the action's failure. */
+  step<T>(name: string, definition: StepDefinition<T>): Promise<T>;
+  /**
+   * Runs steps concurrently. If one fails, the others are let finish first; the saga then compensates each
+   * that succeeded (or ended with its outcome unknown). Resolves with the results in order.
+   */
+  parallel<const S extends readonly ParallelStep<unknown>[]>(steps: S): Promise<ParallelResults<S>>;
+}
+
+/**
+ * Runs `body` as a saga. Resolves with its result when every step succeeded. When a step fails before the pivot,
+ * compensates and rethrows the failure (or the engine's own: {@link SagaFailureType}).
+ */
+export function runSaga<T>(body: (saga: SagaContext) => Promise<T>, options: SagaOptions = {}): Promise<T> {
+  return new SagaRun(options).run(body);
+}
+
+interface StepRecord {
+  name: string;
+  state: StepState;
+  definition: StepDefinition<unknown>;
+  /** Whether the compensation runs if the saga compensates: cleared by a business failure of the action. */
+  armed: boolean;
+  result: unknown;
+}
+
+interface StopRequest {
+  type: SagaFailureType | 'WorkflowCancelled';
+  reason: string;
+}
+
+class SagaRun implements SagaContext {
+  readonly #options: SagaOptions;
+  readonly #state: SagaState;
+  readonly #records = new Map<string, StepRecord>();
+  /** Groups of steps whose compensations are registered, in the order they ran. */
+  readonly #compensations: StepRecord[][] = [];
+  readonly #resolutions = new Map<string, CompensationResolution>();
+  #body: CancellationScope | undefined;
+  #pivotInFlight: string | undefined;
+  #stop: StopRequest | undefined;
+  #abort: CompensationResolution | undefined;
+  #published: { status?: SagaStatus; step?: string } = {};
+
+  constructor(options: SagaOptions) {
+    this.#options = options;
     this.#state = {
       sagaId: workflowInfo().workflowId,
       status: SagaStatus.Running,
-      steps: stepNames.map((name) => ({ name, status: StepStatus.Pending })),
+      steps: (options.steps ?? []).map((name) => ({ name, status: StepStatus.Pending, attempts: 0 })),
+      pivotPassed: false,
       startedAt: now(),
+      escalations: [],
+      compensationLog: [],
     };
     setHandler(sagaStateQuery, () => this.#state);
+    setHandler(cancelSagaUpdate, ({ reason }) => this.#acceptStop({ type: SagaFailureType.SagaCancelled, reason }), {
+      validator: ({ reason }) => {
+        if (typeof reason !== 'string' || !reason.trim()) {
+          throw sagaFailure(SagaFailureType.CancelRejected, 'A cancellation needs a reason.');
+        }
+        const refusal = this.#cancelRefusal();
+        if (refusal) throw sagaFailure(SagaFailureType.CancelRejected, refusal);
+      },
+    });
+    setHandler(resolveCompensationUpdate, (resolution: CompensationResolution) => this.#acceptResolution(resolution), {
+      validator: (resolution: CompensationResolution) => {
+        const refusal = this.#resolutionRefusal(resolution);
+        if (refusal) throw sagaFailure(SagaFailureType.ResolutionRejected, refusal);
+      },
+    });
+  }
+
+  async run<T>(body: (saga: SagaContext) => Promise<T>): Promise<T> {
+    // The workflow's own cancellation (Web UI, CLI, client) reaches the root scope; the body runs shielded from
+    // it, so that the engine decides: compensate before the pivot, refuse after.
+    CancellationScope.current().cancelRequested.catch(() => this.#onWorkflowCancelled());
+    if (this.#options.deadline !== undefined) this.#startDeadline(this.#options.deadline);
+    this.#publish();
+    return CancellationScope.nonCancellable(async () => {
+      const bodyScope = new CancellationScope();
+      this.#body = bodyScope;
+      try {
+        const result = await bodyScope.run(() => body(this));
+        this.#end(SagaStatus.Completed);
+        return result;
+      } catch (error) {
+        if ((error as Error | undefined)?.name === 'SagaDefinitionError') throw error;
+        if (this.#state.pivotPassed) {
+          this.#state.failure = describeError(error);
+          this.#end(SagaStatus.Failed);
+          throw error;
+        }
+        throw await this.#compensate(error);
+      }
+    });
+  }
+
+  async step<T>(name: string, definition: StepDefinition<T>): Promise<T> {
+    const record = this.#register(name, definition);
+    if (definition.pivot) return (await this.#runPivot(record)) as T;
+    if (this.#state.pivotPassed) return (await this.#runForward(record)) as T;
+    this.#compensations.push([record]);
+    return (await this.#runAction(record)) as T;
+  }
+
+  async parallel<const S extends readonly ParallelStep<unknown>[]>(steps: S): Promise<ParallelResults<S>> {
+    const group = steps.map((step) => step.name).join(' + ');
+    const records = steps.map((step) => this.#register(step.name, step, group));
+    const run = this.#state.pivotPassed
+      ? (record: StepRecord) => this.#runForward(record)
+      : (record: StepRecord) => this.#runAction(record);
+    if (!this.#state.pivotPassed) this.#compensations.push(records);
+    const settled = await Promise.allSettled(records.map(run));
+    const failure = settled.find((outcome) => outcome.status === 'rejected');
+    if (failure) throw failure.reason;
+    return settled.map((outcome) => (outcome as PromiseFulfilledResult<unknown>).value) as ParallelResults<S>;
+  }
+
+  #register(name: string, definition: StepDefinition<unknown>, group?: string): StepRecord {
+    if (this.#records.has(name)) throw new SagaDefinitionError(`Step names must be unique: '${name}' ran twice.`);
+    if (definition.pivot && this.#state.steps.some((step) => step.pivot)) {
+      throw new SagaDefinitionError(`A saga has one pivot step; '${name}' would be the second.`);
+    }
+    if (this.#state.pivotPassed && definition.compensate) {
+      throw new SagaDefinitionError(
+        `Step '${name}' runs after the pivot, where nothing is undone: drop its compensation.`,
+      );
+    }
+    let state = this.#state.steps.find((step) => step.name === name);
+    if (!state) {
+      state = { name, status: StepStatus.Pending, attempts: 0 };
+      this.#state.steps.push(state);
+    }
+    if (definition.pivot) state.pivot = true;
+    if (group) state.group = group;
+    const record: StepRecord = { name, state, definition, armed: true, result: undefined };
+    this.#records.set(name, record);
+    return record;
+  }
+
+  async #runAction(record: StepRecord): Promise<unknown> {
+    const { state, definition } = record;
+    state.attempts += 1;
+    state.status = StepStatus.Running;
+    state.startedAt ??= now();
+    delete state.error;
+    this.#publish(record.name);
+    try {
+      const result = await stepScope.run(this.#scope(record, 'action'), () =>
+        definition.action({ idempotencyKey: this.#key(record), attempt: state.attempts }),
+      );
+      record.result = result;
+      state.status = StepStatus.Succeeded;
+      return result;
+    } catch (error) {
+      state.status = StepStatus.Failed;
+      state.error = describeError(error);
+      if (isBusinessFailure(error)) record.armed = false;
+      throw error;
+    } finally {
+      state.finishedAt = now();
+      this.#publish(record.name);
+    }
+  }
+
+  async #runPivot(record: StepRecord): Promise<unknown> {
+    this.#compensations.push([record]);
+    this.#pivotInFlight = record.name;
+    try {
+      const result = await this.#runAction(record);
+      this.#state.pivotPassed = true;
+      this.#compensations.length = 0;
+      return result;
+    } finally {
+      this.#pivotInFlight = undefined;
+      const deferred = this.#stop?.type === 'WorkflowCancelled' ? this.#stop : undefined;
+      if (deferred && this.#state.pivotPassed) this.#rejectCancellation(deferred.reason);
+      else if (deferred)
+        this.#state.cancellation = { requestedAt: now(), reason: deferred.reason, outcome: 'accepted' };
+    }
+  }
+
+  /** After the pivot there is no way back: the step is tried again, with backoff, until it succeeds. */
+  async #runForward(record: StepRecord): Promise<unknown> {
+    for (;;) {
+      try {
+        return await this.#runAction(record);
+      } catch {
+        record.state.status = StepStatus.Retrying;
+        this.#publish(record.name);
+        await sleep(this.#backoff(record.state.attempts));
+      }
+    }
+  }
+
+  /** Runs the registered compensations and returns the error the saga ends with. */
+  async #compensate(cause: unknown): Promise<Error> {
+    this.#state.failure = this.#stop ? { type: this.#stop.type, message: this.#stop.reason } : describeError(cause);
+    this.#setStatus(SagaStatus.Compensating);
+    const groups = this.#compensations
+      .splice(0)
+      .reverse()
+      .map((group) => group.filter((record) => record.armed && typeof record.definition.compensate === 'function'))
+      .filter((group) => group.length > 0);
+    const failures: { step: string; error: StepError }[] = [];
+    const undo = (records: StepRecord[]) =>
+      Promise.all(records.map((record) => this.#compensateStep(record, failures)));
+    if (this.#options.compensationOrder === CompensationOrder.Parallel) {
+      await undo(groups.flat());
+    } else {
+      for (const group of groups) {
+        if (this.#abort) break;
+        await undo(group);
+      }
+    }
+
+    if (this.#abort) {
+      this.#end(SagaStatus.Failed);
+      const why = this.#abort.reason ? `: ${this.#abort.reason}` : '';
+      return sagaFailure(
+        SagaFailureType.CompensationAborted,
+        `An operator aborted the compensation at step '${this.#abort.step}'${why}.`,
+        cause,
+      );
+    }
+    if (failures.length > 0) {
+      this.#end(SagaStatus.Failed);
+      const list = failures.map(({ step, error }) => `${step} (${error.type}: ${error.message})`).join('; ');
+      return sagaFailure(
+        SagaFailureType.CompensationFailed,
+        `${failures.length} compensation(s) failed: ${list}`,
+        cause,
+        [failures],
+      );
+    }
+    this.#end(SagaStatus.Compensated);
+    if (!this.#stop) return cause instanceof Error ? cause : new Error(String(cause));
+    if (this.#stop.type === 'WorkflowCancelled') return new CancelledFailure(this.#stop.reason);
+    return sagaFailure(this.#stop.type, this.#stop.reason, cause);
+  }
+
+  /** Runs one compensation to its end under the saga's failure policy; never throws. */
+  async #compensateStep(record: StepRecord, failures: { step: string; error: StepError }[]): Promise<void> {
+    const compensation: CompensationState = { status: CompensationStatus.Running, attempts: 0, startedAt: now() };
+    record.state.compensation = compensation;
+    const finish = (status: CompensationStatus, event?: CompensationEvent) => {
+      compensation.status = status;
+      compensation.finishedAt = now();
+      if (event) this.#log(record, event);
+      this.#publish(record.name);
+    };
+    for (;;) {
+      if (this.#abort) return finish(CompensationStatus.Failed);
+      compensation.attempts += 1;
+      compensation.status = CompensationStatus.Running;
+      this.#log(record, CompensationEvent.Started);
+      this.#publish(record.name);
+      try {
+        await stepScope.run(this.#scope(record, 'compensation'), () =>
+          record.definition.compensate!({
+            idempotencyKey: `${this.#key(record)}/compensate`,
+            actionKey: this.#key(record),
+            result: record.result,
+            attempt: compensation.attempts,
+          }),
+        );
+        delete compensation.error;
+        return finish(CompensationStatus.Succeeded, CompensationEvent.Succeeded);
+      } catch (error) {
+        compensation.error = describeError(error);
+        this.#log(record, CompensationEvent.Failed, { error: compensation.error });
+      }
+      switch (this.#options.onCompensationFailure ?? CompensationFailurePolicy.Retry) {
+        case CompensationFailurePolicy.Retry:
+          compensation.status = CompensationStatus.Retrying;
+          this.#publish(record.name);
+          await sleep(this.#backoff(compensation.attempts));
+          break;
+        case CompensationFailurePolicy.Continue:
+          failures.push({ step: record.name, error: compensation.error });
+          return finish(CompensationStatus.Failed);
+        case CompensationFailurePolicy.Escalate: {
+          const resolution = await this.#escalate(record, compensation);
+          if (resolution.action === ResolutionAction.Skip) {
+            return finish(CompensationStatus.Skipped, CompensationEvent.Skipped);
+          }
+          if (resolution.action === ResolutionAction.Abort) {
+            return finish(CompensationStatus.Failed, CompensationEvent.Aborted);
+          }
+          break;
+        }
+      }
+    }
+  }
+
+  /** Parks a failed compensation until an operator resolves it (or aborts the whole compensation). */
+  async #escalate(record: StepRecord, compensation: CompensationState): Promise<CompensationResolution> {
+    compensation.status = CompensationStatus.NeedsAttention;
+    this.#state.escalations.push({ step: record.name, error: compensation.error!, since: now() });
+    this.#log(record, CompensationEvent.Escalated, { error: compensation.error });
+    this.#setStatus(SagaStatus.NeedsAttention, record.name);
+    await condition(() => this.#resolutions.has(record.name) || this.#abort !== undefined);
+    const resolution = this.#resolutions.get(record.name) ?? this.#abort!;
+    this.#resolutions.delete(record.name);
+    this.#state.escalations = this.#state.escalations.filter((escalation) => escalation.step !== record.name);
+    this.#log(record, CompensationEvent.Resolved, {
+      resolution: resolution.reason ? `${resolution.action}: ${resolution.reason}` : resolution.action,
+    });
+    if (this.#state.escalations.length === 0) this.#setStatus(SagaStatus.Compensating, record.name);
+    return resolution;
+  }
+
+  #resolutionRefusal({ step, action }: CompensationResolution): string | undefined {
+    const actions: string[] = Object.values(ResolutionAction);
+    if (!actions.includes(action)) return `The action must be one of ${actions.join(', ')}; got '${String(action)}'.`;
+    if (this.#state.status !== SagaStatus.NeedsAttention) {
+      return `The saga is ${this.#state.status}: there is no compensation to resolve.`;
+    }
+    const waiting = this.#state.escalations.map((escalation) => escalation.step);
+    if (!waiting.includes(step)) {
+      return `No compensation of step '${String(step)}' waits for an operator; waiting: ${waiting.join(', ')}.`;
+    }
+    return undefined;
+  }
+
+  #acceptResolution(resolution: CompensationResolution): CompensationResolution {
+    if (resolution.action === ResolutionAction.Abort) this.#abort = resolution;
+    else this.#resolutions.set(resolution.step, resolution);
+    return resolution;
+  }
+
+  #cancelRefusal(): string | undefined {
+    const { status, pivotPassed } = this.#state;
+    if (status !== SagaStatus.Running) return `The saga is ${status}: there is nothing left to cancel.`;
+    const pivot = this.#state.steps.find((step) => step.pivot)?.name;
+    if (pivotPassed) return `The saga has passed its pivot step '${pivot}': it can no longer be undone.`;
+    if (this.#pivotInFlight)
+      return `The pivot step '${this.#pivotInFlight}' is running: the saga may no longer be undone.`;
+    if (this.#stop) return `The saga is already stopping: ${this.#stop.reason}`;
+    return undefined;
+  }
+
+  #acceptStop(stop: StopRequest): { status: SagaStatus } {
+    this.#stop = stop;
+    if (stop.type !== SagaFailureType.SagaDeadlineExceeded) {
+      this.#state.cancellation = { requestedAt: now(), reason: stop.reason, outcome: 'accepted' };
+    }
+    this.#body?.cancel();
+    this.#publish();
+    return { status: this.#state.status };
+  }
+
+  #onWorkflowCancelled(): void {
+    const reason = 'The workflow was cancelled.';
+    if (this.#state.status !== SagaStatus.Running || this.#stop) return;
+    if (this.#state.pivotPassed) return this.#rejectCancellation(reason);
+    // A pivot in flight decides: if it succeeds the cancellation is refused, if it fails the saga compensates.
+    if (this.#pivotInFlight) {
+      this.#stop = { type: 'WorkflowCancelled', reason };
+      return;
+    }
+    this.#acceptStop({ type: 'WorkflowCancelled', reason });
+  }
+
+  #rejectCancellation(reason: string): void {
+    const pivot = this.#state.steps.find((step) => step.pivot)?.name;
+    this.#stop = undefined;
+    this.#state.cancellation = {
+      requestedAt: now(),
+      reason,
+      outcome: 'rejected',
+      rejection: `the saga has passed its pivot step '${pivot}' and goes on`,
+    };
+    this.#publish();
+  }
+
+  #startDeadline(deadline: NonNullable<SagaOptions['deadline']>): void {
+    const timer = CancellationScope.nonCancellable(() => sleep(deadline));
+    void timer.then(() => {
+      if (this.#state.status !== SagaStatus.Running || this.#state.pivotPassed || this.#pivotInFlight || this.#stop) {
+        return;
+      }
+      this.#acceptStop({
+        type: SagaFailureType.SagaDeadlineExceeded,
+        reason: `The saga's deadline of ${String(deadline)} passed before its pivot.`,
+      });
+    });
+  }
+
+  #scope(record: StepRecord, kind: StepScope['kind']): StepScope {
+    const policy = this.#options.onCompensationFailure ?? CompensationFailurePolicy.Retry;
+    const boundedRetry = policy === CompensationFailurePolicy.Retry ? undefined : defaultBoundedCompensationRetry;
+    return {
+      step: record.name,
+      kind,
+      summary: record.definition.summary,
+      activityOptions: record.definition.activityOptions,
+      retry: kind === 'compensation' ? (this.#options.compensationRetry ?? boundedRetry) : undefined,
+    };
+  }
+
+  #key(record: StepRecord): string {
+    return `${this.#state.sagaId}/${record.name}`;
+  }
+
+  #backoff(attempt: number): number {
+    const backoff: Required<Backoff> = { ...defaultBackoff, ...this.#options.retryBackoff };
+    const delay = msToNumber(backoff.initialInterval) * backoff.backoffCoefficient ** Math.max(0, attempt - 1);
+    return Math.min(delay, msToNumber(backoff.maximumInterval));
+  }
+
+  #log(record: StepRecord, event: CompensationEvent, extra: { error?: StepError; resolution?: string } = {}): void {
+    const attempt = record.state.compensation?.attempts ?? 0;
+    this.#state.compensationLog.push({ step: record.name, event, at: now(), attempt, ...extra });
+  }
+
+  #setStatus(status: SagaStatus, currentStep?: string): void {
+    this.#state.status = status;
+    this.#publish(currentStep);
+  }
+
+  #end(status: SagaStatus): void {
+    this.#state.finishedAt = now();
+    this.#setStatus(status);
   }
 
   /**
-   * Runs the saga's body: the saga completes when it returns and fails, with the error rethrown, when it throws.
+   * Mirrors the state into the search attributes (only what changed: each upsert is a history event) and into
+   * the Web UI's current details (no event). The first step's upsert carries the initial status with it.
    */
-  async run<T>(body: () => Promise<T>): Promise<T> {
-    try {
-      const result = await body();
-      this.#state.status = SagaStatus.Completed;
-      return result;
-    } catch (error) {
-      this.#state.status = SagaStatus.Failed;
-      this.#state.error = describeError(error);
-      throw error;
-    } finally {
-      this.#state.finishedAt = now();
-      this.#publish();
-    }
-  }
-
-  /** Runs one step's action, recording its start, end and failure. */
-  async step<T>(name: string, action: (context: StepContext) => Promise<T>): Promise<T> {
-    const step = this.#stepNamed(name);
-    step.status = StepStatus.Running;
-    step.startedAt = now();
-    this.#publish(name);
-    try {
-      const result = await action({ idempotencyKey: `${this.#state.sagaId}/${name}` });
-      step.status = StepStatus.Succeeded;
-      return result;
-    } catch (error) {
-      step.status = StepStatus.Failed;
-      step.error = describeError(error);
-      throw error;
-    } finally {
-      step.finishedAt = now();
-    }
-  }
-
-  #stepNamed(name: string): StepState {
-    let step = this.#state.steps.find((candidate) => candidate.name === name);
-    if (!step) {
-      step = { name, status: StepStatus.Pending };
-      this.#state.steps.push(step);
-    }
-    return step;
-  }
-
-  /** One upsert per transition (a history event each), carrying the status with the step. */
   #publish(currentStep?: string): void {
-    upsertSearchAttributes([
-      { key: SagaStatusKey, value: this.#state.status },
-      ...(currentStep ? [{ key: SagaStepKey, value: currentStep }] : []),
-    ]);
+    if (currentStep) this.#state.currentStep = currentStep;
+    const { status } = this.#state;
+    const stepChanged = currentStep !== undefined && currentStep !== this.#published.step;
+    const statusChanged = status !== this.#published.status && (stepChanged || status !== SagaStatus.Running);
+    if (stepChanged || statusChanged) {
+      upsertSearchAttributes([
+        ...(statusChanged ? [{ key: SagaStatusKey, value: status }] : []),
+        ...(stepChanged ? [{ key: SagaStepKey, value: currentStep }] : []),
+      ]);
+      this.#published = { status: statusChanged ? status : this.#published.status, step: this.#state.currentStep };
+    }
+    setCurrentDetails(renderSagaTable(this.#state));
   }
 }
 
 function now(): string {
   return new Date().toISOString();
-}
-
-/**
- * The innermost typed failure of an error chain: an activity's `ApplicationFailure` arrives wrapped in an
- * `ActivityFailure`. Reads the `type` field rather than using `instanceof`, which breaks across the sandbox.
- */
-function describeError(error: unknown): StepError {
-  let current: unknown = error;
-  let typed: StepError | undefined;
-  while (current instanceof Error) {
-    const type = (current as { type?: unknown }).type;
-    if (typeof type === 'string') typed = { type, message: current.message };
-    current = current.cause;
-  }
-  if (typed) return typed;
-  return error instanceof Error
-    ? { type: error.name, message: error.message }
-    : { type: 'Error', message: String(error) };
 }

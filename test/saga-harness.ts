@@ -1,0 +1,83 @@
+/**
+ * The engine's test bench: one real worker running the test sagas (test/sagas) and their test activities on a
+ * task queue of its own, against the run's real Temporal server, and helpers to start and inspect sagas.
+ */
+import { randomUUID } from 'node:crypto';
+import type { WorkflowHandle } from '@temporalio/client';
+import { Client, Connection } from '@temporalio/client';
+import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
+import type { SagaState } from '../workflows/saga';
+import { sagaStateQuery } from '../workflows/saga';
+import { readTestEnv } from './env';
+import { eventually } from './http';
+import { createSagaTestActivities, TestService } from './sagas/activities';
+import type { handWrittenSaga, ScriptedSagaInput, scriptedSaga } from './sagas/workflows';
+
+export type TestSaga = WorkflowHandle<typeof scriptedSaga>;
+
+export interface SagaHarness {
+  client: Client;
+  service: TestService;
+  start(input: ScriptedSagaInput, workflowType?: 'scriptedSaga' | 'handWrittenSaga'): Promise<TestSaga>;
+  /** Polls the saga's state until `predicate` holds, and returns that state. */
+  stateWhen(saga: TestSaga, predicate: (state: SagaState) => boolean): Promise<SagaState>;
+  /** Stops the worker (its workflow cache goes with it) and starts a new one on the same queue. */
+  restartWorker(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+let runtimeInstalled = false;
+
+export async function startSagaHarness(): Promise<SagaHarness> {
+  const { address, namespace, sagaBundlePath } = readTestEnv();
+  if (!runtimeInstalled) {
+    // These tests fail activities and sagas on purpose; the SDK's warning for each would bury real errors.
+    Runtime.install({ logger: new DefaultLogger('ERROR') });
+    runtimeInstalled = true;
+  }
+  const taskQueue = `saga-tests-${randomUUID()}`;
+  const service = new TestService();
+  const nativeConnection = await NativeConnection.connect({ address });
+  const createWorker = () =>
+    Worker.create({
+      connection: nativeConnection,
+      namespace,
+      taskQueue,
+      workflowBundle: { codePath: sagaBundlePath },
+      activities: createSagaTestActivities(service),
+      // Activities left blocked by a test must not hold up the worker's shutdown.
+      shutdownGraceTime: '100 milliseconds',
+    });
+  let worker = await createWorker();
+  let running = worker.run();
+  const connection = await Connection.connect({ address });
+  const client = new Client({ connection, namespace });
+
+  return {
+    client,
+    service,
+    start: (input, workflowType = 'scriptedSaga') =>
+      client.workflow.start<typeof scriptedSaga | typeof handWrittenSaga>(workflowType, {
+        taskQueue,
+        workflowId: `saga-${randomUUID()}`,
+        args: [input],
+      }),
+    stateWhen: (saga, predicate) =>
+      eventually(async () => {
+        const state = await saga.query(sagaStateQuery);
+        return predicate(state) ? state : undefined;
+      }),
+    restartWorker: async () => {
+      worker.shutdown();
+      await running;
+      worker = await createWorker();
+      running = worker.run();
+    },
+    stop: async () => {
+      worker.shutdown();
+      await running;
+      await connection.close();
+      await nativeConnection.close();
+    },
+  };
+}

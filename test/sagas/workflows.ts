@@ -1,0 +1,101 @@
+/**
+ * Test sagas for the engine's own tests, apart from the order domain. `scriptedSaga` runs whatever plan the test
+ * gives it; `handWrittenSaga` runs the same steps written by hand, as Temporal's samples do, to measure what the
+ * engine costs.
+ */
+import type { ActivityOptions, Duration } from '@temporalio/common';
+import { proxyActivities, sleep, workflowInfo } from '@temporalio/workflow';
+import type { ParallelStep, SagaOptions, StepDefinition } from '../../workflows/saga';
+import { runSaga, sagaActivities } from '../../workflows/saga';
+import type { Behaviour, SagaTestActivities } from './activities';
+
+export interface PlannedStep {
+  name: string;
+  /** @default succeed */
+  behaviour?: Behaviour;
+  /** `null`: the step has no compensation. @default succeed */
+  compensation?: Behaviour | null;
+  pivot?: boolean;
+  /** A workflow timer before the activity, for deadline tests. */
+  waitFirst?: Duration;
+  activityOptions?: Partial<ActivityOptions>;
+}
+
+export type PlanItem = PlannedStep | { parallel: PlannedStep[] };
+
+export interface ScriptedSagaInput {
+  plan: PlanItem[];
+  options?: SagaOptions;
+}
+
+const testActivity = {
+  startToCloseTimeout: '10 seconds',
+  retry: { initialInterval: '50 milliseconds', maximumInterval: '200 milliseconds' },
+} as const;
+
+const service = sagaActivities<SagaTestActivities>(testActivity);
+const succeed: Behaviour = { kind: 'succeed' };
+
+function toStep(planned: PlannedStep): StepDefinition<string> {
+  return {
+    ...(planned.pivot ? { pivot: true } : {}),
+    ...(planned.activityOptions ? { activityOptions: planned.activityOptions } : {}),
+    action: async ({ idempotencyKey }) => {
+      if (planned.waitFirst) await sleep(planned.waitFirst);
+      return service.perform({ step: planned.name, key: idempotencyKey, behaviour: planned.behaviour ?? succeed });
+    },
+    ...(planned.compensation === null
+      ? {}
+      : {
+          compensate: ({ idempotencyKey }) =>
+            service.undo({ step: planned.name, key: idempotencyKey, behaviour: planned.compensation ?? succeed }),
+        }),
+  };
+}
+
+function stepNames(plan: PlanItem[]): string[] {
+  return plan.flatMap((item) => ('parallel' in item ? item.parallel.map((step) => step.name) : [item.name]));
+}
+
+export function scriptedSaga({ plan, options }: ScriptedSagaInput): Promise<string[]> {
+  return runSaga(
+    async (saga) => {
+      const results: string[] = [];
+      for (const item of plan) {
+        if ('parallel' in item) {
+          const group: ParallelStep<string>[] = item.parallel.map((step) => ({ name: step.name, ...toStep(step) }));
+          results.push(...(await saga.parallel(group)));
+        } else {
+          results.push(await saga.step(item.name, toStep(item)));
+        }
+      }
+      return results;
+    },
+    {
+      steps: stepNames(plan),
+      retryBackoff: { initialInterval: '100 milliseconds', maximumInterval: '1 second' },
+      ...options,
+    },
+  );
+}
+
+const handWritten = proxyActivities<SagaTestActivities>(testActivity);
+
+/** The same sequential steps with a hand-kept list of compensations, as in Temporal's saga samples. */
+export async function handWrittenSaga({ plan }: ScriptedSagaInput): Promise<string[]> {
+  const { workflowId } = workflowInfo();
+  const compensations: (() => Promise<string>)[] = [];
+  const results: string[] = [];
+  try {
+    for (const item of plan) {
+      if ('parallel' in item) throw new Error('handWrittenSaga runs sequential plans only');
+      const key = `${workflowId}/${item.name}`;
+      compensations.unshift(() => handWritten.undo({ step: item.name, key: `${key}/compensate`, behaviour: succeed }));
+      results.push(await handWritten.perform({ step: item.name, key, behaviour: item.behaviour ?? succeed }));
+    }
+    return results;
+  } catch (error) {
+    for (const compensate of compensations) await compensate();
+    throw error;
+  }
+}

@@ -1,0 +1,98 @@
+/**
+ * How the engine reads failures. Errors are told apart by their `name` and `type` fields, never by `instanceof`,
+ * which breaks across the workflow sandbox.
+ */
+import { ApplicationFailure } from '@temporalio/workflow';
+import type { StepError } from './state';
+
+/** The failure types the engine itself raises. */
+export const SagaFailureType = {
+  /** Compensations failed under the `continue` policy; `details[0]` lists them. */
+  CompensationFailed: 'CompensationFailed',
+  /** An operator aborted the compensation of an escalated saga. */
+  CompensationAborted: 'CompensationAborted',
+  /** The saga was cancelled through the `cancelSaga` Update and compensated. */
+  SagaCancelled: 'SagaCancelled',
+  /** The saga's deadline passed before its pivot, and it compensated. */
+  SagaDeadlineExceeded: 'SagaDeadlineExceeded',
+  /** A `cancelSaga` Update was refused; the message says why. */
+  CancelRejected: 'CancelRejected',
+  /** A `resolveCompensation` Update was refused; the message says why. */
+  ResolutionRejected: 'ResolutionRejected',
+} as const;
+export type SagaFailureType = (typeof SagaFailureType)[keyof typeof SagaFailureType];
+
+/**
+ * A bug in how a saga is written (a duplicate step name, a second pivot, a compensation after the pivot). It is
+ * not a step failure: it fails the workflow task, so the saga waits, unharmed, for fixed code.
+ */
+export class SagaDefinitionError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'SagaDefinitionError';
+  }
+}
+
+interface FailureLike {
+  name?: unknown;
+  type?: unknown;
+  message?: unknown;
+  cause?: unknown;
+  retryState?: unknown;
+  nonRetryable?: unknown;
+}
+
+function* causeChain(error: unknown): Generator<FailureLike> {
+  let current = error;
+  for (let depth = 0; depth < 20 && typeof current === 'object' && current !== null; depth++) {
+    yield current;
+    current = (current as FailureLike).cause;
+  }
+}
+
+/**
+ * Whether a step's failure means the step did nothing: a business failure (a non-retryable `ApplicationFailure`),
+ * raised by its activity or by the workflow code itself. Anything else (a timeout, exhausted retries, a
+ * cancellation) leaves the outcome unknown: the side effect may have happened, so the compensation must run.
+ */
+export function isBusinessFailure(error: unknown): boolean {
+  const failure = error as FailureLike | undefined;
+  if (failure?.name === 'ApplicationFailure') return failure.nonRetryable === true;
+  if (failure?.name === 'ActivityFailure') {
+    const cause = failure.cause as FailureLike | undefined;
+    return failure.retryState === 'NON_RETRYABLE_FAILURE' && cause?.name === 'ApplicationFailure';
+  }
+  return false;
+}
+
+/** Whether the error is, or wraps, a cancellation. */
+export function isCancellation(error: unknown): boolean {
+  for (const failure of causeChain(error)) if (failure.name === 'CancelledFailure') return true;
+  return false;
+}
+
+/** The innermost typed failure of an error chain: an activity's `ApplicationFailure` arrives wrapped. */
+export function describeError(error: unknown): StepError {
+  let typed: StepError | undefined;
+  let first: StepError | undefined;
+  for (const failure of causeChain(error)) {
+    const message = typeof failure.message === 'string' ? failure.message : '(no message)';
+    first ??= { type: typeof failure.name === 'string' ? failure.name : 'Error', message };
+    if (typeof failure.type === 'string' && failure.type) typed = { type: failure.type, message };
+    else if (failure.name === 'TimeoutFailure' || failure.name === 'CancelledFailure') {
+      typed ??= { type: failure.name, message };
+    }
+  }
+  return typed ?? first ?? { type: 'Error', message: String(error) };
+}
+
+/** A non-retryable failure of one of the engine's own types. */
+export function sagaFailure(type: SagaFailureType, message: string, cause?: unknown, details?: unknown[]): Error {
+  return ApplicationFailure.create({
+    type,
+    message,
+    nonRetryable: true,
+    ...(cause instanceof Error ? { cause } : {}),
+    ...(details ? { details } : {}),
+  });
+}

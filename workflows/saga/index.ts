@@ -1,0 +1,41 @@
+/**
+ * temporal-saga's engine: sagas as ordinary workflow code.
+ *
+ * ```ts
+ * const payments = sagaActivities<PaymentsActivities>({ taskQueue: 'payments', startToCloseTimeout: '10s' });
+ *
+ * export function checkout(order: Order): Promise<Receipt> {
+ *   return runSaga(async (saga) => {
+ *     const charge = await saga.step('charge', {
+ *       action: ({ idempotencyKey }) => payments.charge({ idempotencyKey, amount: order.total }),
+ *       compensate: ({ actionKey }) => payments.refund({ chargeKey: actionKey }),
+ *     });
+ *     await saga.step('ship', { action: () => shipping.dispatch(order), pivot: true });
+ *     return { charge };
+ *   });
+ * }
+ * ```
+ *
+ * Everything here is deterministic and safe to bundle into workflows; clients import the query and Update
+ * definitions from here too.
+ */
+export { sagaActivities } from './activities';
+export { renderSagaTable } from './current-details';
+export type { CancelSagaRequest, CancelSagaResult, CompensationResolution } from './definitions';
+export { cancelSagaUpdate, ResolutionAction, resolveCompensationUpdate, sagaStateQuery } from './definitions';
+export { describeError, isBusinessFailure, SagaDefinitionError, SagaFailureType } from './failures';
+export type { Backoff, SagaOptions } from './options';
+export { CompensationFailurePolicy, CompensationOrder } from './options';
+export type { CompensationContext, ParallelStep, SagaContext, StepContext, StepDefinition } from './saga';
+export { runSaga } from './saga';
+export { SagaStatusKey, SagaStepKey } from './search-attributes';
+export type {
+  CancellationState,
+  CompensationLogEntry,
+  CompensationState,
+  Escalation,
+  SagaState,
+  StepError,
+  StepState,
+} from './state';
+export { CompensationEvent, CompensationStatus, SagaStatus, StepStatus } from './state';

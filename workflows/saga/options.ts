@@ -1,0 +1,70 @@
+/** The saga's policies, each with its default. Enums are a const object plus a type of the same name. */
+import type { Duration, RetryPolicy } from '@temporalio/common';
+
+/** In which order the compensations of completed steps run. */
+export const CompensationOrder = {
+  /** The last completed step is undone first; a parallel group's steps are undone together. */
+  ReverseSequential: 'reverse-sequential',
+  /** Every compensation at once. */
+  Parallel: 'parallel',
+} as const;
+export type CompensationOrder = (typeof CompensationOrder)[keyof typeof CompensationOrder];
+
+/** What the saga does when a compensation fails after its activity's own retries. */
+export const CompensationFailurePolicy = {
+  /** Try the compensation again, with backoff, until it succeeds. */
+  Retry: 'retry',
+  /** Record the failure, run the remaining compensations, and report every failure at the end. */
+  Continue: 'continue',
+  /**
+   * Stop and ask a human: the saga enters `needs_attention` and waits for the `resolveCompensation` Update
+   * (retry, skip or abort).
+   */
+  Escalate: 'escalate',
+} as const;
+export type CompensationFailurePolicy = (typeof CompensationFailurePolicy)[keyof typeof CompensationFailurePolicy];
+
+/** Backoff between the engine's own retries: a forward step after the pivot, a compensation under `retry`. */
+export interface Backoff {
+  /** @default '1 second' */
+  initialInterval?: Duration;
+  /** @default 2 */
+  backoffCoefficient?: number;
+  /** @default '5 minutes' */
+  maximumInterval?: Duration;
+}
+
+export interface SagaOptions {
+  /**
+   * Every step the saga may run, in order, so that its state and Web UI table show what is still to come.
+   * @default [] (steps appear as they start)
+   */
+  steps?: readonly string[];
+  /** @default 'reverse-sequential' */
+  compensationOrder?: CompensationOrder;
+  /** @default 'retry' */
+  onCompensationFailure?: CompensationFailurePolicy;
+  /**
+   * Retry policy of compensation activities, merged over their own.
+   * @default under 'continue' and 'escalate' `{ maximumAttempts: 3 }` (so that a failure reaches the policy);
+   * under 'retry' the activity's own policy
+   */
+  compensationRetry?: RetryPolicy;
+  /** @default { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '5 minutes' } */
+  retryBackoff?: Backoff;
+  /**
+   * The whole saga's deadline, counted from its start. When it passes before the pivot, the running step is
+   * cancelled and the saga compensates; after the pivot it is ignored, since nothing can be undone.
+   * @default none
+   */
+  deadline?: Duration;
+}
+
+export const defaultBackoff: Required<Backoff> = {
+  initialInterval: '1 second',
+  backoffCoefficient: 2,
+  maximumInterval: '5 minutes',
+};
+
+/** Compensation attempts under 'continue' and 'escalate' before the policy takes over. */
+export const defaultBoundedCompensationRetry: RetryPolicy = { maximumAttempts: 3 };

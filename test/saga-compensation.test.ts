@@ -2,21 +2,10 @@
  * The engine's compensation semantics, each proven on the real server with test sagas and test activities:
  * reverse order, compensation of a step whose outcome is unknown, parallel compensation, parallel step groups.
  */
-import { WorkflowFailedError } from '@temporalio/client';
 import type { SagaHarness } from './saga-harness';
 import { startSagaHarness } from './saga-harness';
 import { activityEvents, historyOf, sequence } from './history';
-
-/** The failure the saga's workflow ended with: its type, and the type of the failure inside it. */
-async function failureOf(promise: Promise<unknown>): Promise<{ type?: string; causeType?: string; message?: string }> {
-  const error = await promise.then(
-    () => undefined,
-    (reason: unknown) => reason,
-  );
-  expect(error).toBeInstanceOf(WorkflowFailedError);
-  const cause = (error as WorkflowFailedError).cause as { type?: string; message?: string; cause?: { type?: string } };
-  return { type: cause.type ?? (cause as Error).name, causeType: cause.cause?.type, message: cause.message };
-}
+import { failureOf } from './saga-failure-helpers';
 
 describe('saga compensation', () => {
   let bench: SagaHarness;

@@ -41,15 +41,16 @@ export class TestService {
   readonly #released = new Set<string>();
   readonly #waiting = new Map<string, () => void>();
 
-  /** Makes a `failUntilFixed` activity of `step` succeed from its next attempt. */
-  fix(step: string): void {
-    this.#fixed.add(step);
+  /** Makes the `failUntilFixed` activities of one saga's step succeed from their next attempt. */
+  fix(sagaId: string, step: string): void {
+    this.#fixed.add(`${sagaId}/${step}`);
   }
 
-  /** Lets a `waitForRelease` activity of `step` finish (now, or as soon as it starts). */
-  release(step: string): void {
-    this.#released.add(step);
-    this.#waiting.get(step)?.();
+  /** Lets the `waitForRelease` activities of one saga's step finish (now, or as soon as they start). */
+  release(sagaId: string, step: string): void {
+    const id = `${sagaId}/${step}`;
+    this.#released.add(id);
+    this.#waiting.get(id)?.();
   }
 
   /** The steps of one saga whose `activity` finished its work, in the order they finished. */
@@ -69,6 +70,8 @@ export class TestService {
   async run(activity: ActivityName, { step, key, behaviour }: ActivityInput): Promise<string> {
     const { attempt } = Context.current().info;
     const record = (outcome: Effect['outcome']) => this.effects.push({ activity, step, key, attempt, outcome });
+    // Keys are `<sagaId>/<step>[/compensate]`, and test saga ids hold no slash.
+    const id = `${key.split('/')[0]}/${step}`;
     record('started');
     switch (behaviour.kind) {
       case 'succeed':
@@ -84,7 +87,7 @@ export class TestService {
         }
         break;
       case 'failUntilFixed':
-        if (!this.#fixed.has(step)) {
+        if (!this.#fixed.has(id)) {
           record('failed');
           throw ApplicationFailure.nonRetryable(`${activity} ${step} is broken`, 'Broken');
         }
@@ -94,7 +97,7 @@ export class TestService {
         await delay(behaviour.hangMs);
         return `${activity}:${step}`;
       case 'waitForRelease':
-        if (!this.#released.has(step)) await new Promise<void>((resolve) => this.#waiting.set(step, resolve));
+        if (!this.#released.has(id)) await new Promise<void>((resolve) => this.#waiting.set(id, resolve));
         break;
     }
     record('done');

@@ -1,0 +1,103 @@
+/**
+ * The saga deadline, on Temporal's time-skipping test server: a day passes in milliseconds.
+ */
+import { randomUUID } from 'node:crypto';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
+import { SearchAttributeType } from '@temporalio/common';
+import { temporal } from '@temporalio/proto';
+import { sagaStateQuery } from '../workflows/saga';
+import { searchAttributeKeys } from '../workflows/search-attributes';
+import { resolveServerBinary, TemporalTestServer } from '../workers/temporal-binary';
+import { readTestEnv } from './env';
+import type { SagaFailure } from './saga-failure-helpers';
+import { failureOf } from './saga-failure-helpers';
+import { createSagaTestActivities, TestService } from './sagas/activities';
+import type { ScriptedSagaInput, scriptedSaga } from './sagas/workflows';
+
+const day = 24 * 60 * 60 * 1000;
+
+const indexedValueTypes: Record<(typeof searchAttributeKeys)[number]['type'], temporal.api.enums.v1.IndexedValueType> =
+  {
+    [SearchAttributeType.KEYWORD]: temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD,
+    [SearchAttributeType.INT]: temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_INT,
+  };
+
+describe('the saga deadline', () => {
+  let environment: TestWorkflowEnvironment;
+  const service = new TestService();
+
+  beforeAll(async () => {
+    Runtime.install({ logger: new DefaultLogger('ERROR') });
+    const { executable } = await resolveServerBinary(TemporalTestServer);
+    environment = await TestWorkflowEnvironment.createTimeSkipping({ server: { executable } });
+    // The test server knows no custom search attributes until told, and sagas write theirs on every step.
+    await environment.connection.operatorService.addSearchAttributes({
+      namespace: environment.namespace ?? 'default',
+      searchAttributes: Object.fromEntries(searchAttributeKeys.map((key) => [key.name, indexedValueTypes[key.type]])),
+    });
+  });
+  afterAll(async () => {
+    await environment?.teardown();
+  });
+
+  /** Runs one saga to its end on a fresh worker (a worker stops for good after `runUntil`). */
+  async function runToEnd(input: ScriptedSagaInput) {
+    const taskQueue = `saga-deadline-${randomUUID()}`;
+    const worker = await Worker.create({
+      connection: environment.nativeConnection,
+      taskQueue,
+      workflowBundle: { codePath: readTestEnv().sagaBundlePath },
+      activities: createSagaTestActivities(service),
+    });
+    return worker.runUntil(async () => {
+      const saga = await environment.client.workflow.start<typeof scriptedSaga>('scriptedSaga', {
+        taskQueue,
+        workflowId: `saga-${randomUUID()}`,
+        args: [input],
+      });
+      let value: string[] | undefined;
+      let failure: SagaFailure | undefined;
+      try {
+        value = await saga.result();
+      } catch {
+        failure = await failureOf(saga.result());
+      }
+      return { workflowId: saga.workflowId, value, failure, state: await saga.query(sagaStateQuery) };
+    });
+  }
+
+  it('compensates when the deadline passes before the pivot', async () => {
+    const { workflowId, failure, state } = await runToEnd({
+      plan: [{ name: 'reserve' }, { name: 'charge', waitFirst: '2 days' }, { name: 'dispatch', pivot: true }],
+      options: { deadline: '1 day' },
+    });
+
+    expect(failure).toMatchObject({
+      type: 'SagaDeadlineExceeded',
+      message: "The saga's deadline of 1 day passed before its pivot.",
+    });
+    expect(state).toMatchObject({ status: 'compensated', failure: { type: 'SagaDeadlineExceeded' } });
+    const lasted = Date.parse(state.finishedAt!) - Date.parse(state.startedAt);
+    expect(lasted).toBeGreaterThanOrEqual(day);
+    expect(lasted).toBeLessThan(2 * day);
+    // The interrupted step is undone too (its outcome is unknown to the saga), then the one before it.
+    expect(service.done(workflowId, 'undo')).toEqual(['charge', 'reserve']);
+    expect(service.done(workflowId, 'perform')).toEqual(['reserve']);
+  });
+
+  it('ignores the deadline once the pivot has passed', async () => {
+    const { workflowId, value, state } = await runToEnd({
+      plan: [
+        { name: 'dispatch', pivot: true },
+        { name: 'notify', waitFirst: '2 days', compensation: null },
+      ],
+      options: { deadline: '1 day' },
+    });
+
+    expect(value).toEqual(['perform:dispatch', 'perform:notify']);
+    expect(state.status).toBe('completed');
+    expect(Date.parse(state.finishedAt!) - Date.parse(state.startedAt)).toBeGreaterThanOrEqual(2 * day);
+    expect(service.of(workflowId, 'undo')).toEqual([]);
+  });
+});

@@ -1,0 +1,153 @@
+/**
+ * The pivot (the point of no return) and cancellation: before the pivot a cancellation compensates; during
+ * compensation it changes nothing; after the pivot it is refused and failed steps are retried forward.
+ */
+import { WorkflowFailedError } from '@temporalio/client';
+import { cancelSaga } from '../api/saga/client';
+import { activityEvents, historyOf } from './history';
+import type { SagaHarness } from './saga-harness';
+import { startSagaHarness } from './saga-harness';
+import { failureOf } from './saga-failure-helpers';
+
+describe('pivot and cancellation', () => {
+  let bench: SagaHarness;
+  beforeAll(async () => {
+    bench = await startSagaHarness();
+  });
+  afterAll(async () => {
+    await bench?.stop();
+  });
+
+  it('after the pivot, retries a failing step forward until it succeeds and undoes nothing', async () => {
+    const saga = await bench.start({
+      plan: [
+        { name: 'charge' },
+        { name: 'dispatch', pivot: true, compensation: null },
+        { name: 'confirm', behaviour: { kind: 'failUntilFixed' }, compensation: null },
+      ],
+    });
+
+    const retrying = await bench.stateWhen(saga, (state) => (state.steps[2]?.attempts ?? 0) >= 2);
+    expect(retrying).toMatchObject({ status: 'running', pivotPassed: true, currentStep: 'confirm' });
+    expect(retrying.steps[1]).toMatchObject({ name: 'dispatch', pivot: true, status: 'succeeded' });
+    expect(['retrying', 'running']).toContain(retrying.steps[2]?.status);
+    bench.service.fix(saga.workflowId, 'confirm');
+
+    expect(await saga.result()).toEqual(['perform:charge', 'perform:dispatch', 'perform:confirm']);
+    expect(bench.service.of(saga.workflowId, 'undo')).toEqual([]);
+    const state = await bench.stateWhen(saga, () => true);
+    expect(state.status).toBe('completed');
+    expect(state.steps[2]?.attempts).toBeGreaterThanOrEqual(3);
+    const confirmKeys = new Set(bench.service.of(saga.workflowId, 'perform', 'confirm').map((effect) => effect.key));
+    expect([...confirmKeys]).toEqual([`${saga.workflowId}/confirm`]);
+  });
+
+  it('compensates when the pivot step itself fails', async () => {
+    const saga = await bench.start({
+      plan: [{ name: 'charge' }, { name: 'dispatch', pivot: true, behaviour: { kind: 'fail', type: 'Undeliverable' } }],
+    });
+    expect((await failureOf(saga.result())).causeType).toBe('Undeliverable');
+    expect(bench.service.done(saga.workflowId, 'undo')).toEqual(['charge']);
+    expect((await bench.stateWhen(saga, () => true)).status).toBe('compensated');
+  });
+
+  it('a cancellation before the pivot cancels the running step and compensates', async () => {
+    const saga = await bench.start({
+      plan: [
+        { name: 'reserve' },
+        { name: 'charge', behaviour: { kind: 'waitForRelease' } },
+        { name: 'dispatch', pivot: true },
+      ],
+    });
+    await bench.stateWhen(saga, (state) => state.steps[1]?.status === 'running');
+
+    expect(await cancelSaga(bench.client, saga.workflowId, 'customer changed their mind')).toEqual({
+      accepted: true,
+      status: 'running',
+    });
+    const failure = await failureOf(saga.result());
+    expect(failure).toMatchObject({ type: 'SagaCancelled', message: 'customer changed their mind' });
+    bench.service.release(saga.workflowId, 'charge');
+
+    // The cancelled charge may have gone through, so it is undone too; the pivot never ran.
+    expect(bench.service.done(saga.workflowId, 'undo')).toEqual(['charge', 'reserve']);
+    const state = await bench.stateWhen(saga, () => true);
+    expect(state).toMatchObject({
+      status: 'compensated',
+      failure: { type: 'SagaCancelled' },
+      cancellation: { outcome: 'accepted', reason: 'customer changed their mind' },
+    });
+    expect(state.steps[2]?.status).toBe('pending');
+  });
+
+  it('the workflow cancelled from outside (Web UI, CLI) before the pivot compensates and ends cancelled', async () => {
+    const saga = await bench.start({
+      plan: [
+        { name: 'reserve' },
+        { name: 'charge', behaviour: { kind: 'waitForRelease' } },
+        { name: 'dispatch', pivot: true },
+      ],
+    });
+    await bench.stateWhen(saga, (state) => state.steps[1]?.status === 'running');
+
+    await saga.cancel();
+    const error = await saga.result().catch((reason: unknown) => reason);
+    expect(error).toBeInstanceOf(WorkflowFailedError);
+    expect((error as WorkflowFailedError).cause?.name).toBe('CancelledFailure');
+    bench.service.release(saga.workflowId, 'charge');
+
+    expect((await saga.describe()).status.name).toBe('CANCELLED');
+    expect(bench.service.done(saga.workflowId, 'undo')).toEqual(['charge', 'reserve']);
+    expect((await bench.stateWhen(saga, () => true)).status).toBe('compensated');
+  });
+
+  it('a cancellation that arrives during compensation does not interrupt it', async () => {
+    const saga = await bench.start({
+      plan: [
+        { name: 'reserve', compensation: { kind: 'waitForRelease' } },
+        { name: 'charge', behaviour: { kind: 'fail', type: 'PaymentDeclined' } },
+      ],
+    });
+    await bench.stateWhen(saga, (state) => state.steps[0]?.compensation?.status === 'running');
+
+    await saga.cancel();
+    expect(await cancelSaga(bench.client, saga.workflowId, 'stop it')).toEqual({
+      accepted: false,
+      reason: 'The saga is compensating: there is nothing left to cancel.',
+    });
+    bench.service.release(saga.workflowId, 'reserve');
+
+    expect((await failureOf(saga.result())).causeType).toBe('PaymentDeclined');
+    expect(bench.service.done(saga.workflowId, 'undo')).toEqual(['reserve']);
+    const kinds = activityEvents(await historyOf(saga)).map((event) => event.kind);
+    expect(kinds).not.toContain('cancelRequested');
+    expect((await bench.stateWhen(saga, () => true)).status).toBe('compensated');
+  });
+
+  it('refuses a cancellation after the pivot, with the reason, and the saga goes on to complete', async () => {
+    const saga = await bench.start({
+      plan: [
+        { name: 'charge' },
+        { name: 'dispatch', pivot: true, compensation: null },
+        { name: 'notify', behaviour: { kind: 'waitForRelease' }, compensation: null },
+      ],
+    });
+    await bench.stateWhen(saga, (state) => state.steps[2]?.status === 'running');
+
+    expect(await cancelSaga(bench.client, saga.workflowId, 'too late?')).toEqual({
+      accepted: false,
+      reason: "The saga has passed its pivot step 'dispatch': it can no longer be undone.",
+    });
+    await saga.cancel();
+    const refused = await bench.stateWhen(saga, (state) => state.cancellation !== undefined);
+    expect(refused.cancellation).toMatchObject({
+      outcome: 'rejected',
+      rejection: "the saga has passed its pivot step 'dispatch' and goes on",
+    });
+    bench.service.release(saga.workflowId, 'notify');
+
+    expect(await saga.result()).toEqual(['perform:charge', 'perform:dispatch', 'perform:notify']);
+    expect(bench.service.of(saga.workflowId, 'undo')).toEqual([]);
+    expect((await bench.stateWhen(saga, () => true)).status).toBe('completed');
+  });
+});

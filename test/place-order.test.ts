@@ -43,6 +43,10 @@ describe('placing an order over HTTP', () => {
     });
 
     const handle = system.client.workflow.getHandle(orderWorkflowId(orderId));
+    const description = await handle.describe();
+    expect(await description.staticSummary()).toBe(`Order ${orderId}: 3 item(s), 74.99, customer ${body.customerId}`);
+    expect(await description.staticDetails()).toContain('| SKU-1 | 2 | 12.50 | 25.00 |');
+
     const result = (await handle.result()) as { charge: { amountCents: number } };
     expect(result.charge.amountCents).toBe(2 * 1250 + 4999);
 

@@ -4,6 +4,7 @@
  */
 import type { SagaHarness } from './saga-harness';
 import { startSagaHarness } from './saga-harness';
+import { eventually } from './http';
 import { activityEvents, historyOf, sequence } from './history';
 import { failureOf } from './saga-failure-helpers';
 
@@ -143,5 +144,17 @@ describe('saga compensation', () => {
       ['label', 'succeeded', 'stock + payment + label'],
       ['confirm', 'pending', undefined],
     ]);
+  });
+
+  it('treats a duplicate step name as a bug: the workflow task fails and nothing is compensated', async () => {
+    const saga = await bench.start({ plan: [{ name: 'reserve' }, { name: 'reserve' }] });
+
+    const failedTask = await eventually(async () => {
+      const events = await historyOf(saga);
+      return events.find((event) => event.workflowTaskFailedEventAttributes)?.workflowTaskFailedEventAttributes;
+    });
+    expect(failedTask?.failure?.message).toBe("Step names must be unique: 'reserve' ran twice.");
+    expect(bench.service.of(saga.workflowId, 'undo')).toEqual([]);
+    await saga.terminate('test over');
   });
 });

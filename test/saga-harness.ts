@@ -17,6 +17,8 @@ export type TestSaga = WorkflowHandle<typeof scriptedSaga>;
 
 export interface SagaHarness {
   client: Client;
+  /** The worker's own task queue. */
+  taskQueue: string;
   service: TestService;
   start(input: ScriptedSagaInput, workflowType?: 'scriptedSaga' | 'handWrittenSaga'): Promise<TestSaga>;
   /** Polls the saga's state until `predicate` holds, and returns that state. */
@@ -55,6 +57,7 @@ export async function startSagaHarness(): Promise<SagaHarness> {
 
   return {
     client,
+    taskQueue,
     service,
     start: (input, workflowType = 'scriptedSaga') =>
       client.workflow.start<typeof scriptedSaga | typeof handWrittenSaga>(workflowType, {

@@ -2,7 +2,10 @@
 import { z } from 'zod';
 
 export const OrderItemSchema = z.strictObject({
-  sku: z.string().trim().min(1).max(64),
+  sku: z
+    .string()
+    .max(64)
+    .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'expected letters, digits, ".", "_" or "-", e.g. "SKU-1"'),
   quantity: z.int().min(1).max(1000),
   /** Price of one unit, in cents. */
   unitPriceCents: z.int().min(0).max(100_000_000),

@@ -33,7 +33,8 @@ export interface StartSagaOptions<W extends Workflow> {
  */
 export async function startSaga<W extends Workflow>(
   client: Client,
-  workflow: W,
+  /** The workflow function, or its type name when the client does not import the workflow code. */
+  workflow: W | string,
   options: StartSagaOptions<W>,
 ): Promise<WorkflowHandle<W>> {
   const { workflowId, taskQueue, args, summary, details, searchAttributes = [] } = options;

@@ -16,6 +16,8 @@ export interface PlannedStep {
   /** `null`: the step has no compensation. @default succeed */
   compensation?: Behaviour | null;
   pivot?: boolean;
+  /** The step's one-line summary for the Web UI. */
+  summary?: string;
   /** A workflow timer before the activity, for deadline tests. */
   waitFirst?: Duration;
   activityOptions?: Partial<ActivityOptions>;
@@ -39,6 +41,7 @@ const succeed: Behaviour = { kind: 'succeed' };
 function toStep(planned: PlannedStep): StepDefinition<string> {
   return {
     ...(planned.pivot ? { pivot: true } : {}),
+    ...(planned.summary ? { summary: planned.summary } : {}),
     ...(planned.activityOptions ? { activityOptions: planned.activityOptions } : {}),
     action: async ({ idempotencyKey }) => {
       if (planned.waitFirst) await sleep(planned.waitFirst);

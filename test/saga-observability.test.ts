@@ -1,0 +1,162 @@
+/**
+ * What the engine lets the world see of a saga, mid-run and at the end: the `sagaState` query, the `SagaStatus`
+ * and `SagaStep` search attributes, the Web UI's current-details table and activity summaries; the idempotency
+ * keys its activities receive; and what it costs in history events over a hand-written saga.
+ */
+import { SagaStatusKey, SagaStepKey } from '../workflows/saga';
+import { eventually } from './http';
+import { activityEvents, historyOf } from './history';
+import type { SagaHarness, TestSaga } from './saga-harness';
+import { startSagaHarness } from './saga-harness';
+import { failureOf } from './saga-failure-helpers';
+
+/** The search attributes as the server's visibility store has them. */
+async function searchAttributesOf(saga: TestSaga): Promise<{ status?: string; step?: string }> {
+  const attributes = (await saga.describe()).typedSearchAttributes;
+  return { status: attributes.get(SagaStatusKey), step: attributes.get(SagaStepKey) };
+}
+
+async function eventuallySearchAttributes(saga: TestSaga, expected: { status: string; step: string }) {
+  return eventually(async () => {
+    const actual = await searchAttributesOf(saga);
+    return actual.status === expected.status && actual.step === expected.step ? actual : undefined;
+  });
+}
+
+/** The Web UI's "current details", read through the SDK's built-in metadata query as the UI does. */
+async function currentDetailsOf(saga: TestSaga): Promise<string> {
+  const metadata = await saga.query<{ currentDetails?: string }>('__temporal_workflow_metadata');
+  return metadata.currentDetails ?? '';
+}
+
+describe('saga observability', () => {
+  let bench: SagaHarness;
+  beforeAll(async () => {
+    bench = await startSagaHarness();
+  });
+  afterAll(async () => {
+    await bench?.stop();
+  });
+
+  it('shows state, search attributes, current details and summaries while running and at the end', async () => {
+    const saga = await bench.start({
+      plan: [
+        { name: 'reserve', summary: 'Reserve 2 × SKU-1' },
+        { name: 'charge', behaviour: { kind: 'waitForRelease' } },
+        { name: 'ship' },
+      ],
+    });
+
+    const running = await bench.stateWhen(saga, (state) => state.steps[1]?.status === 'running');
+    expect(running).toMatchObject({
+      sagaId: saga.workflowId,
+      status: 'running',
+      currentStep: 'charge',
+      pivotPassed: false,
+      escalations: [],
+      compensationLog: [],
+    });
+    expect(running.steps.map(({ name, status, attempts }) => ({ name, status, attempts }))).toEqual([
+      { name: 'reserve', status: 'succeeded', attempts: 1 },
+      { name: 'charge', status: 'running', attempts: 1 },
+      { name: 'ship', status: 'pending', attempts: 0 },
+    ]);
+    expect(Date.parse(running.steps[0]!.finishedAt!)).toBeGreaterThanOrEqual(Date.parse(running.steps[0]!.startedAt!));
+    await eventuallySearchAttributes(saga, { status: 'running', step: 'charge' });
+    const midTable = await currentDetailsOf(saga);
+    expect(midTable).toContain(`**Saga** \`${saga.workflowId}\` · **running** · step \`charge\``);
+    expect(midTable).toMatch(/\| 1 \| `reserve` \| succeeded \| 1 \| \d\d:\d\d:\d\d\.\d{3} \| \d+ ms \| — \|/);
+    expect(midTable).toMatch(/\| 2 \| `charge` \| running \| 1 \| \d\d:\d\d:\d\d\.\d{3} \| {2}\| — \|/);
+    expect(midTable).toContain('| 3 | `ship` | pending |  |  |  | — |');
+
+    bench.service.release(saga.workflowId, 'charge');
+    await saga.result();
+    const done = await bench.stateWhen(saga, () => true);
+    expect(done.status).toBe('completed');
+    expect(done.steps.every((step) => step.status === 'succeeded')).toBe(true);
+    await eventuallySearchAttributes(saga, { status: 'completed', step: 'ship' });
+    expect(await currentDetailsOf(saga)).toContain('· **completed** · step `ship`');
+
+    const summaries = activityEvents(await historyOf(saga))
+      .filter((event) => event.kind === 'scheduled')
+      .map((event) => event.summary);
+    expect(summaries).toEqual(['Reserve 2 × SKU-1', 'charge: perform', 'ship: perform']);
+  });
+
+  it('shows the compensation as it happens', async () => {
+    const saga = await bench.start({
+      plan: [
+        { name: 'reserve', summary: 'Reserve 1 × SKU-9', compensation: { kind: 'waitForRelease' } },
+        { name: 'charge', behaviour: { kind: 'fail', type: 'PaymentDeclined' } },
+      ],
+    });
+
+    const compensating = await bench.stateWhen(saga, (state) => state.steps[0]?.compensation?.status === 'running');
+    expect(compensating).toMatchObject({
+      status: 'compensating',
+      currentStep: 'reserve',
+      failure: { type: 'PaymentDeclined' },
+      compensationLog: [{ step: 'reserve', event: 'started', attempt: 1 }],
+    });
+    expect(compensating.steps[1]).toMatchObject({ status: 'failed', error: { type: 'PaymentDeclined' } });
+    await eventuallySearchAttributes(saga, { status: 'compensating', step: 'reserve' });
+    const table = await currentDetailsOf(saga);
+    expect(table).toContain('Failure: `PaymentDeclined`');
+    expect(table).toMatch(/\| 1 \| `reserve` \| succeeded \| 1 \| .+ \| running \|/);
+    expect(table).toMatch(/\| 2 \| `charge` \| failed: PaymentDeclined \| 1 \|/);
+
+    bench.service.release(saga.workflowId, 'reserve');
+    await failureOf(saga.result());
+    await eventuallySearchAttributes(saga, { status: 'compensated', step: 'reserve' });
+    const summaries = activityEvents(await historyOf(saga))
+      .filter((event) => event.kind === 'scheduled')
+      .map((event) => event.summary);
+    expect(summaries).toEqual(['Reserve 1 × SKU-9', 'charge: perform', 'Undo Reserve 1 × SKU-9']);
+  });
+
+  it('hands every attempt the same idempotency key, across a worker restart', async () => {
+    const slowRetry = { retry: { initialInterval: '2 seconds', maximumAttempts: 5 } };
+    const saga = await bench.start({
+      plan: [
+        { name: 'charge', behaviour: { kind: 'failTimes', times: 1 }, compensation: { kind: 'failTimes', times: 1 } },
+        { name: 'ship', behaviour: { kind: 'failTimes', times: 1 }, activityOptions: slowRetry },
+        { name: 'confirm', behaviour: { kind: 'fail', type: 'Rejected' } },
+      ],
+    });
+    // The first attempt of `ship` failed; the second comes after the worker (and its workflow cache) is replaced.
+    await eventually(async () =>
+      bench.service.of(saga.workflowId, 'perform', 'ship').some((effect) => effect.outcome === 'failed')
+        ? true
+        : undefined,
+    );
+    await bench.restartWorker();
+
+    expect((await failureOf(saga.result())).causeType).toBe('Rejected');
+    const keysByAttempt = (activity: 'perform' | 'undo', step: string) =>
+      bench.service
+        .of(saga.workflowId, activity, step)
+        .filter((effect) => effect.outcome === 'started')
+        .map((effect) => `${effect.attempt} ${effect.key}`);
+    expect(keysByAttempt('perform', 'ship')).toEqual([`1 ${saga.workflowId}/ship`, `2 ${saga.workflowId}/ship`]);
+    expect(keysByAttempt('perform', 'charge')).toEqual([`1 ${saga.workflowId}/charge`, `2 ${saga.workflowId}/charge`]);
+    expect(keysByAttempt('undo', 'charge')).toEqual([
+      `1 ${saga.workflowId}/charge/compensate`,
+      `2 ${saga.workflowId}/charge/compensate`,
+    ]);
+  });
+
+  it('costs at most 2 history events per step over the same saga written by hand', async () => {
+    const plan = [{ name: 'a' }, { name: 'b' }, { name: 'c' }, { name: 'd' }];
+    const engine = await bench.start({ plan });
+    const handWritten = await bench.start({ plan }, 'handWrittenSaga');
+    expect(await engine.result()).toEqual(await handWritten.result());
+
+    const engineEvents = (await historyOf(engine)).length;
+    const handWrittenEvents = (await historyOf(handWritten)).length;
+    console.log(
+      `Happy path, ${plan.length} steps: engine ${engineEvents} history events, hand-written ${handWrittenEvents}` +
+        ` (+${((engineEvents - handWrittenEvents) / plan.length).toFixed(2)} per step)`,
+    );
+    expect(engineEvents - handWrittenEvents).toBeLessThanOrEqual(2 * plan.length);
+  });
+});

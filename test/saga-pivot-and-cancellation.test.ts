@@ -5,7 +5,7 @@
 import { WorkflowFailedError } from '@temporalio/client';
 import { cancelSaga } from '../api/saga/client';
 import { activityEvents, historyOf } from './history';
-import type { SagaHarness } from './saga-harness';
+import type { SagaHarness, TestSaga } from './saga-harness';
 import { startSagaHarness } from './saga-harness';
 import { failureOf } from './saga-failure-helpers';
 
@@ -17,6 +17,19 @@ describe('pivot and cancellation', () => {
   afterAll(async () => {
     await bench?.stop();
   });
+
+  /** A saga whose `charge` step is running, before its pivot `dispatch`. */
+  async function sagaBlockedBeforeItsPivot(): Promise<TestSaga> {
+    const saga = await bench.start({
+      plan: [
+        { name: 'reserve' },
+        { name: 'charge', behaviour: { kind: 'waitForRelease' } },
+        { name: 'dispatch', pivot: true },
+      ],
+    });
+    await bench.stateWhen(saga, (state) => state.steps[1]?.status === 'running');
+    return saga;
+  }
 
   it('after the pivot, retries a failing step forward until it succeeds and undoes nothing', async () => {
     const saga = await bench.start({
@@ -52,14 +65,7 @@ describe('pivot and cancellation', () => {
   });
 
   it('a cancellation before the pivot cancels the running step and compensates', async () => {
-    const saga = await bench.start({
-      plan: [
-        { name: 'reserve' },
-        { name: 'charge', behaviour: { kind: 'waitForRelease' } },
-        { name: 'dispatch', pivot: true },
-      ],
-    });
-    await bench.stateWhen(saga, (state) => state.steps[1]?.status === 'running');
+    const saga = await sagaBlockedBeforeItsPivot();
 
     expect(await cancelSaga(bench.client, saga.workflowId, 'customer changed their mind')).toEqual({
       accepted: true,
@@ -81,14 +87,7 @@ describe('pivot and cancellation', () => {
   });
 
   it('the workflow cancelled from outside (Web UI, CLI) before the pivot compensates and ends cancelled', async () => {
-    const saga = await bench.start({
-      plan: [
-        { name: 'reserve' },
-        { name: 'charge', behaviour: { kind: 'waitForRelease' } },
-        { name: 'dispatch', pivot: true },
-      ],
-    });
-    await bench.stateWhen(saga, (state) => state.steps[1]?.status === 'running');
+    const saga = await sagaBlockedBeforeItsPivot();
 
     await saga.cancel();
     const error = await saga.result().catch((reason: unknown) => reason);

@@ -21,6 +21,10 @@ const EnvSchema = z.object({
   TEMPORAL_UI_URL: z.url().optional(),
   DATA_DIR: z.string().min(1).default('data'),
   PORT: port.default(3000),
+  ORDERS_DATABASE_URL: z.string().startsWith('postgres').optional(),
+  INVENTORY_DATABASE_URL: z.string().startsWith('postgres').optional(),
+  PAYMENTS_DATABASE_URL: z.string().startsWith('postgres').optional(),
+  SHIPPING_DATABASE_URL: z.string().startsWith('postgres').optional(),
   HOST: z.string().min(1).default('127.0.0.1'),
 });
 
@@ -45,8 +49,13 @@ export interface Config {
   };
   /** Base URL of the Temporal Web UI; defaults to the embedded server's UI. */
   webUiUrl: string | undefined;
-  /** Folder for local state (the embedded server's SQLite file). @default ./data */
+  /** Folder for local state: the embedded server's SQLite file and each service's own. @default ./data */
   dataDir: string;
+  /**
+   * A PostgreSQL URL per service (`<SERVICE>_DATABASE_URL`); a service without one keeps its data in
+   * `<dataDir>/<service>.sqlite`.
+   */
+  databaseUrls: Record<'orders' | 'inventory' | 'payments' | 'shipping', string | undefined>;
   api: {
     /** @default 3000 */
     port: number;
@@ -82,6 +91,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     webUiUrl: vars.TEMPORAL_UI_URL,
     dataDir,
+    databaseUrls: {
+      orders: vars.ORDERS_DATABASE_URL,
+      inventory: vars.INVENTORY_DATABASE_URL,
+      payments: vars.PAYMENTS_DATABASE_URL,
+      shipping: vars.SHIPPING_DATABASE_URL,
+    },
     api: { port: vars.PORT, host: vars.HOST },
   };
 }

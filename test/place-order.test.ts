@@ -4,6 +4,7 @@ import { TaskQueue } from '../workflows/task-queues';
 import { orderRequest } from './fixtures/orders';
 import type { JsonResponse } from './http';
 import { eventually, postJson, request } from './http';
+import { orderReaches } from './orders';
 import type { TestSystem } from './system';
 import { startTestSystem } from './system';
 
@@ -16,7 +17,7 @@ describe('placing an order over HTTP', () => {
     await system?.stop();
   });
 
-  it('answers 202 at once and the saga reaches completed through inventory, payments and shipping', async () => {
+  it('answers 202 at once, and the saga completes through every service, each on its own task queue', async () => {
     const body = orderRequest();
     const accepted = await postJson(`${system.apiUrl}/orders`, body);
 
@@ -26,39 +27,65 @@ describe('placing an order over HTTP', () => {
     expect(accepted.location).toBe(`/orders/${orderId}`);
     expect(accepted.body).toMatchObject({ orderId, status: 'accepted', links: { self: `/orders/${orderId}` } });
 
-    const completed = await eventually(async () => {
-      const state = await request(`${system.apiUrl}${accepted.location}`);
-      return (state.body as { status?: string }).status === 'completed' ? state : undefined;
-    });
-    expect(completed.status).toBe(200);
-    expect(completed.body).toMatchObject({
-      orderId,
-      sagaId: orderWorkflowId(orderId),
-      status: 'completed',
-      steps: [
-        { name: 'reserveStock', status: 'succeeded' },
-        { name: 'chargePayment', status: 'succeeded' },
-        { name: 'requestShipment', status: 'succeeded' },
-      ],
-    });
+    const completed = await orderReaches(system.apiUrl, orderId, ['completed']);
+    expect(completed).toMatchObject({ orderId, status: 'completed', saga: { status: 'completed', pivotPassed: true } });
+    expect(completed.saga.steps.map((step) => [step.name, step.status])).toEqual([
+      ['createOrder', 'succeeded'],
+      ['reserveStock', 'succeeded'],
+      ['chargePayment', 'succeeded'],
+      ['requestShipment', 'succeeded'],
+      ['confirmOrder', 'succeeded'],
+      ['commitStock', 'succeeded'],
+      ['notifyCustomer', 'succeeded'],
+    ]);
 
     const handle = system.client.workflow.getHandle(orderWorkflowId(orderId));
     const description = await handle.describe();
     expect(await description.staticSummary()).toBe(`Order ${orderId}: 3 item(s), 74.99, customer ${body.customerId}`);
     expect(await description.staticDetails()).toContain('| SKU-1 | 2 | 12.50 | 25.00 |');
 
-    const result = (await handle.result()) as { charge: { amountCents: number } };
-    expect(result.charge.amountCents).toBe(2 * 1250 + 4999);
-
     const history = await handle.fetchHistory();
     const scheduledOn = (history.events ?? []).flatMap((event) => {
       const scheduled = event.activityTaskScheduledEventAttributes;
-      return scheduled ? [[scheduled.activityType?.name, scheduled.taskQueue?.name]] : [];
+      return scheduled ? [`${scheduled.activityType?.name} @ ${scheduled.taskQueue?.name}`] : [];
     });
-    expect(scheduledOn).toEqual([
-      ['reserveStock', TaskQueue.Inventory],
-      ['chargePayment', TaskQueue.Payments],
-      ['requestShipment', TaskQueue.Shipping],
+    expect(scheduledOn.sort()).toEqual(
+      [
+        `createOrder @ ${TaskQueue.Orders}`,
+        `reserveStock @ ${TaskQueue.Inventory}`,
+        `chargePayment @ ${TaskQueue.Payments}`,
+        `requestShipment @ ${TaskQueue.Shipping}`,
+        `confirmOrder @ ${TaskQueue.Orders}`,
+        `commitStock @ ${TaskQueue.Inventory}`,
+        `notifyCustomer @ ${TaskQueue.Orders}`,
+      ].sort(),
+    );
+
+    // Each service's own database holds its part of the order.
+    const { orders, inventory, payments, shipping } = system.databases;
+    const order = await orders
+      .selectFrom('orders')
+      .selectAll()
+      .where('order_id', '=', orderId)
+      .executeTakeFirstOrThrow();
+    expect(order).toMatchObject({ status: 'confirmed', total_cents: 7499, customer_id: body.customerId });
+    const shipment = await shipping.selectFrom('shipments').selectAll().where('order_id', '=', orderId).execute();
+    expect(shipment).toEqual([expect.objectContaining({ status: 'dispatched', shipment_id: order.shipment_id })]);
+    const charges = await payments.selectFrom('charges').selectAll().where('order_id', '=', orderId).execute();
+    expect(charges).toEqual([expect.objectContaining({ amount_cents: 7499, status: 'captured' })]);
+    const reservations = await inventory
+      .selectFrom('reservations')
+      .selectAll()
+      .where('order_id', '=', orderId)
+      .execute();
+    expect(reservations).toEqual([expect.objectContaining({ status: 'shipped' })]);
+    const notifications = await orders
+      .selectFrom('notifications')
+      .selectAll()
+      .where('order_id', '=', orderId)
+      .execute();
+    expect(notifications).toEqual([
+      expect.objectContaining({ message: expect.stringContaining(`Your order ${orderId} is on its way`) }),
     ]);
   });
 

@@ -1,49 +1,91 @@
 /**
- * The system under test, in the test process: the four real service workers (the shared workflow bundle) and
- * the real HTTP API on a free port, both connected to the run's real Temporal server.
+ * The system under test, in the test process: the real services (all, or some, when a test runs one as a process
+ * of its own) with their own databases in a fresh data folder, and the real HTTP API on a free port, all connected
+ * to the run's real Temporal server.
  */
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Runtime } from '@temporalio/worker';
+import type { Kysely } from 'kysely';
+import type { InventorySchema } from '../activities/inventory/schema';
+import type { OrdersSchema } from '../activities/orders/schema';
+import type { PaymentsSchema } from '../activities/payments/schema';
+import type { ShippingSchema } from '../activities/shipping/schema';
+import { inventoryMigrations } from '../activities/inventory/schema';
+import { ordersMigrations } from '../activities/orders/schema';
+import { paymentsMigrations } from '../activities/payments/schema';
+import { shippingMigrations } from '../activities/shipping/schema';
 import { createApp } from '../api/app';
 import { listen } from '../api/server';
-import { serviceWorkerLogger } from '../workers/service-worker';
-import { startServiceWorkers } from '../workers/service-workers';
+import type { Config } from '../config';
+import { loadConfig } from '../config';
+import type { ServiceName } from '../workers/service-worker';
+import { openServiceDatabase, serviceWorkerLogger } from '../workers/service-worker';
+import { startServices } from '../workers/service-workers';
 import { readTestEnv } from './env';
+
+/** Each service's database, opened beside the service (SQLite in WAL mode lets both read and write). */
+export interface Databases {
+  orders: Kysely<OrdersSchema>;
+  inventory: Kysely<InventorySchema>;
+  payments: Kysely<PaymentsSchema>;
+  shipping: Kysely<ShippingSchema>;
+}
 
 export interface TestSystem {
   /** The API's base URL, e.g. `http://127.0.0.1:40123`. */
   apiUrl: string;
   client: Client;
+  config: Config;
+  /** Environment for a service started as a separate process: same server, same data folder. */
+  processEnv: NodeJS.ProcessEnv;
+  databases: Databases;
   stop: () => Promise<void>;
-}
-
-export async function startTestSystem(): Promise<TestSystem> {
-  const { address, namespace, workflowBundlePath } = readTestEnv();
-  installQuietRuntime();
-  const nativeConnection = await NativeConnection.connect({ address });
-  const workers = await startServiceWorkers(
-    { connection: nativeConnection, namespace },
-    { workflowBundle: { codePath: workflowBundlePath } },
-  );
-  const connection = await Connection.connect({ address });
-  const client = new Client({ connection, namespace });
-  const http = await listen(createApp({ client, webUiUrl: 'http://localhost:8233' }), { host: '127.0.0.1', port: 0 });
-  return {
-    apiUrl: http.url,
-    client,
-    stop: async () => {
-      await http.close();
-      await workers.shutdown();
-      await connection.close();
-      await nativeConnection.close();
-    },
-  };
 }
 
 let runtimeInstalled = false;
 
-function installQuietRuntime(): void {
-  if (runtimeInstalled) return;
-  Runtime.install({ logger: serviceWorkerLogger });
-  runtimeInstalled = true;
+export async function startTestSystem(options: { only?: readonly ServiceName[] } = {}): Promise<TestSystem> {
+  const { address, namespace, workflowBundlePath } = readTestEnv();
+  if (!runtimeInstalled) {
+    Runtime.install({ logger: serviceWorkerLogger });
+    runtimeInstalled = true;
+  }
+  const dataDir = await mkdtemp(path.join(os.tmpdir(), 'temporal-saga-data-'));
+  const processEnv = { ...process.env, TEMPORAL_ADDRESS: address, TEMPORAL_NAMESPACE: namespace, DATA_DIR: dataDir };
+  const config = loadConfig(processEnv);
+  const nativeConnection = await NativeConnection.connect({ address });
+  const connection = await Connection.connect({ address });
+  const client = new Client({ connection, namespace });
+  const services = await startServices(
+    { connection: nativeConnection, namespace, client, config },
+    {
+      workflows: { workflowBundle: { codePath: workflowBundlePath } },
+      ...(options.only ? { only: options.only } : {}),
+    },
+  );
+  const databases: Databases = {
+    orders: (await openServiceDatabase<OrdersSchema>('orders', config, ordersMigrations)).db,
+    inventory: (await openServiceDatabase<InventorySchema>('inventory', config, inventoryMigrations)).db,
+    payments: (await openServiceDatabase<PaymentsSchema>('payments', config, paymentsMigrations)).db,
+    shipping: (await openServiceDatabase<ShippingSchema>('shipping', config, shippingMigrations)).db,
+  };
+  const http = await listen(createApp({ client, webUiUrl: 'http://localhost:8233' }), { host: '127.0.0.1', port: 0 });
+  return {
+    apiUrl: http.url,
+    client,
+    config,
+    processEnv,
+    databases,
+    stop: async () => {
+      await http.close();
+      await services.shutdown();
+      await Promise.all(Object.values(databases).map((db: Kysely<unknown>) => db.destroy()));
+      await connection.close();
+      await nativeConnection.close();
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
 }

@@ -1,17 +1,17 @@
-/** The inventory service's worker: its activities on the `inventory` task queue. */
-import type { Worker } from '@temporalio/worker';
-import type { InventoryDeps } from '../activities/inventory';
-import { createInventoryActivities } from '../activities/inventory';
+/** The inventory service: stock and reservations, on the `inventory` task queue. */
+import { createInventoryActivities, demoCatalog, stockCatalog } from '../activities/inventory';
+import type { InventorySchema } from '../activities/inventory/schema';
+import { inventoryMigrations } from '../activities/inventory/schema';
 import { TaskQueue } from '../workflows/task-queues';
 import { runServiceProcess } from './service-process';
-import type { ServiceWorkerDeps } from './service-worker';
-import { createActivityWorker } from './service-worker';
+import type { Service, ServiceDeps } from './service-worker';
+import { createService } from './service-worker';
 
-export function createInventoryWorker(
-  deps: ServiceWorkerDeps,
-  inventory: InventoryDeps = { reservations: new Map() },
-): Promise<Worker> {
-  return createActivityWorker(deps, TaskQueue.Inventory, createInventoryActivities(inventory));
+export function createInventoryService(deps: ServiceDeps): Promise<Service> {
+  return createService<InventorySchema>(TaskQueue.Inventory, deps, inventoryMigrations, async (db) => {
+    await stockCatalog(db, demoCatalog);
+    return { activities: createInventoryActivities({ db }) };
+  });
 }
 
-if (require.main === module) runServiceProcess('inventory', (deps) => createInventoryWorker(deps));
+if (require.main === module) runServiceProcess(createInventoryService);

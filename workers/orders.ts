@@ -1,15 +1,20 @@
-/** The orders service's worker: runs the `placeOrder` saga on the `orders` task queue. */
-import { Worker } from '@temporalio/worker';
+/** The orders service: runs the `placeOrder` saga and the orders activities on the `orders` task queue. */
+import { createOrdersActivities } from '../activities/orders';
+import type { OrdersSchema } from '../activities/orders/schema';
+import { ordersMigrations } from '../activities/orders/schema';
 import { TaskQueue } from '../workflows/task-queues';
 import { runServiceProcess } from './service-process';
-import type { ServiceWorkerDeps, WorkflowSource } from './service-worker';
-import { serviceWorkerOptions, workflowsPath } from './service-worker';
+import type { Service, ServiceDeps, WorkflowSource } from './service-worker';
+import { createService, workflowsPath } from './service-worker';
 
-export function createOrdersWorker(
-  deps: ServiceWorkerDeps,
+export function createOrdersService(
+  deps: ServiceDeps,
   workflows: WorkflowSource = { workflowsPath },
-): Promise<Worker> {
-  return Worker.create({ ...serviceWorkerOptions, ...deps, ...workflows, taskQueue: TaskQueue.Orders });
+): Promise<Service> {
+  return createService<OrdersSchema>(TaskQueue.Orders, deps, ordersMigrations, (db) => ({
+    ...workflows,
+    activities: createOrdersActivities({ db }),
+  }));
 }
 
-if (require.main === module) runServiceProcess('orders', (deps) => createOrdersWorker(deps));
+if (require.main === module) runServiceProcess((deps) => createOrdersService(deps));

@@ -1,17 +1,16 @@
-/** The payments service's worker: its activities on the `payments` task queue. */
-import type { Worker } from '@temporalio/worker';
-import type { PaymentsDeps } from '../activities/payments';
+/** The payments service: charges and refunds, on the `payments` task queue. */
 import { createPaymentsActivities } from '../activities/payments';
+import type { PaymentsSchema } from '../activities/payments/schema';
+import { paymentsMigrations } from '../activities/payments/schema';
 import { TaskQueue } from '../workflows/task-queues';
 import { runServiceProcess } from './service-process';
-import type { ServiceWorkerDeps } from './service-worker';
-import { createActivityWorker } from './service-worker';
+import type { Service, ServiceDeps } from './service-worker';
+import { createService } from './service-worker';
 
-export function createPaymentsWorker(
-  deps: ServiceWorkerDeps,
-  payments: PaymentsDeps = { charges: new Map() },
-): Promise<Worker> {
-  return createActivityWorker(deps, TaskQueue.Payments, createPaymentsActivities(payments));
+export function createPaymentsService(deps: ServiceDeps): Promise<Service> {
+  return createService<PaymentsSchema>(TaskQueue.Payments, deps, paymentsMigrations, (db) => ({
+    activities: createPaymentsActivities({ db }),
+  }));
 }
 
-if (require.main === module) runServiceProcess('payments', (deps) => createPaymentsWorker(deps));
+if (require.main === module) runServiceProcess(createPaymentsService);

@@ -1,32 +1,40 @@
 /**
- * Runs one service's worker as its own process, as production does (one deployment per service). SIGINT and
- * SIGTERM drain it: the SDK stops polling, lets in-flight tasks finish, then `run()` returns.
+ * Runs one service as its own process, as production does (one deployment per service, scaled on its own).
+ * SIGINT and SIGTERM drain it: the SDK stops polling, lets in-flight tasks finish, then `run()` returns and the
+ * service's database and connections close.
  */
-import type { Worker } from '@temporalio/worker';
+import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Runtime } from '@temporalio/worker';
 import { loadConfig } from '../config';
 import { temporalConnectionOptions } from '../config/temporal';
-import type { ServiceWorkerDeps } from './service-worker';
+import type { Service, ServiceDeps } from './service-worker';
 import { serviceWorkerLogger } from './service-worker';
 
-export function runServiceProcess(service: string, create: (deps: ServiceWorkerDeps) => Promise<Worker>): void {
+export function runServiceProcess(create: (deps: ServiceDeps) => Promise<Service>): void {
   const config = loadConfig();
   Runtime.install({ logger: serviceWorkerLogger });
   const connectionOptions = temporalConnectionOptions(config);
   const serve = async () => {
     const connection = await NativeConnection.connect(connectionOptions);
+    const clientConnection = await Connection.connect(connectionOptions);
     try {
-      const worker = await create({ connection, namespace: config.temporal.namespace });
+      const client = new Client({ connection: clientConnection, namespace: config.temporal.namespace });
+      const service = await create({ connection, namespace: config.temporal.namespace, client, config });
       console.log(
-        `${service} worker: polling task queue '${worker.options.taskQueue}' on ${connectionOptions.address}`,
+        `${service.name} service: polling task queue '${service.name}' on ${connectionOptions.address}; data in ${service.database}`,
       );
-      await worker.run();
+      try {
+        await service.worker.run();
+      } finally {
+        await service.close();
+      }
     } finally {
+      await clientConnection.close();
       await connection.close();
     }
   };
   serve().catch((error: unknown) => {
-    console.error(`${service} worker failed:`, error);
+    console.error('The service failed:', error);
     process.exitCode = 1;
   });
 }

@@ -1,11 +1,35 @@
-/** What every service worker shares: its connection, its options, and how the orders worker gets workflow code. */
+/**
+ * What every service worker shares: its connections, its options, its own database, and how a worker gets
+ * workflow code.
+ */
+import type { Client } from '@temporalio/client';
 import type { LogLevel, LogMetadata, NativeConnection, WorkerOptions } from '@temporalio/worker';
 import { DefaultLogger, Worker } from '@temporalio/worker';
+import type { Kysely, Migration } from 'kysely';
+import type { DatabaseLocation } from '../activities/storage/database';
+import { databaseLocation, describeLocation, openDatabase } from '../activities/storage/database';
+import type { Config } from '../config';
 import type { TaskQueue } from '../workflows/task-queues';
 
-export interface ServiceWorkerDeps {
+/** A service is named after its task queue. */
+export type ServiceName = TaskQueue;
+
+export interface ServiceDeps {
   connection: NativeConnection;
   namespace: string;
+  /** For services that start workflows or complete activities by token. */
+  client: Client;
+  config: Config;
+}
+
+/** A service's worker, built but not yet running, and the storage it holds open. */
+export interface Service {
+  name: ServiceName;
+  worker: Worker;
+  /** Where the service keeps its data, for logs and banners. */
+  database: string;
+  /** Releases the service's storage, once its worker has stopped. */
+  close: () => Promise<void>;
 }
 
 /**
@@ -23,10 +47,6 @@ export const serviceWorkerOptions = {
   shutdownGraceTime: '10 seconds',
 } as const satisfies Partial<WorkerOptions>;
 
-/**
- * Warnings and errors, minus the notices that a worker has no workflows or no activities: each service worker
- * serves only one kind by design, so those say nothing.
- */
 class ServiceWorkerLogger extends DefaultLogger {
   override log(level: LogLevel, message: string, meta?: LogMetadata): void {
     if (/^No (workflows|activities) registered/.test(message)) return;
@@ -34,13 +54,44 @@ class ServiceWorkerLogger extends DefaultLogger {
   }
 }
 
+/**
+ * Warnings and errors, minus the notice that a worker has no workflows: most services serve only activities by
+ * design, so it says nothing.
+ */
 export const serviceWorkerLogger = new ServiceWorkerLogger('WARN');
 
-/** A worker that serves one service's activities on that service's own task queue, and nothing else. */
-export function createActivityWorker(
-  deps: ServiceWorkerDeps,
-  taskQueue: TaskQueue,
-  activities: NonNullable<WorkerOptions['activities']>,
-): Promise<Worker> {
-  return Worker.create({ ...serviceWorkerOptions, ...deps, taskQueue, activities });
+/** Opens a service's own database (SQLite under the data folder, or PostgreSQL by URL) and migrates it. */
+export async function openServiceDatabase<Schema>(
+  name: ServiceName,
+  config: Config,
+  migrations: Record<string, Migration>,
+): Promise<{ db: Kysely<Schema>; location: DatabaseLocation }> {
+  const location = databaseLocation(name, config.dataDir, config.databaseUrls[name]);
+  return { db: await openDatabase<Schema>(location, migrations), location };
+}
+
+/**
+ * Builds a service: opens its database, hands it to the service's activities, and creates a worker on the
+ * service's own task queue. The database is closed if the worker cannot be created.
+ */
+export async function createService<Schema>(
+  name: ServiceName,
+  deps: ServiceDeps,
+  migrations: Record<string, Migration>,
+  options: (db: Kysely<Schema>) => Promise<Partial<WorkerOptions>> | Partial<WorkerOptions>,
+): Promise<Service> {
+  const { db, location } = await openServiceDatabase<Schema>(name, deps.config, migrations);
+  try {
+    const worker = await Worker.create({
+      ...serviceWorkerOptions,
+      connection: deps.connection,
+      namespace: deps.namespace,
+      taskQueue: name,
+      ...(await options(db)),
+    });
+    return { name, worker, database: describeLocation(location), close: () => db.destroy() };
+  } catch (error) {
+    await db.destroy();
+    throw error;
+  }
 }

@@ -1,37 +1,52 @@
-/** All four service workers in one process: what `npm start` and the test suite run. */
-import type { Worker } from '@temporalio/worker';
-import { createInventoryWorker } from './inventory';
-import { createOrdersWorker } from './orders';
-import { createPaymentsWorker } from './payments';
-import type { ServiceWorkerDeps, WorkflowSource } from './service-worker';
-import { createShippingWorker } from './shipping';
+/** The four services in one process: what `npm start` and the test suite run. */
+import { createInventoryService } from './inventory';
+import { createOrdersService } from './orders';
+import { createPaymentsService } from './payments';
+import type { Service, ServiceDeps, ServiceName, WorkflowSource } from './service-worker';
+import { createShippingService } from './shipping';
 
-export interface ServiceWorkers {
-  workers: Worker[];
-  /** Settles when every worker has stopped; rejects if one fails. */
+export const allServices: readonly ServiceName[] = ['orders', 'inventory', 'payments', 'shipping'];
+
+export interface RunningServices {
+  services: Service[];
+  /** Settles when every worker has stopped and its storage is closed; rejects if one fails. */
   running: Promise<void>;
-  /** Stops polling, lets in-flight tasks finish, and waits for every worker to stop. */
+  /** Stops polling, lets in-flight tasks finish, waits for every worker to stop, closes the storage. */
   shutdown: () => Promise<void>;
 }
 
-export async function startServiceWorkers(
-  deps: ServiceWorkerDeps,
-  workflows?: WorkflowSource,
-): Promise<ServiceWorkers> {
-  const workers = await Promise.all([
-    createOrdersWorker(deps, workflows),
-    createInventoryWorker(deps),
-    createPaymentsWorker(deps),
-    createShippingWorker(deps),
-  ]);
-  const running = Promise.all(workers.map((worker) => worker.run())).then(() => undefined);
+/** Starts the named services (all by default) in this process. */
+export async function startServices(
+  deps: ServiceDeps,
+  options: { workflows?: WorkflowSource; only?: readonly ServiceName[] } = {},
+): Promise<RunningServices> {
+  const factories: Record<ServiceName, () => Promise<Service>> = {
+    orders: () => createOrdersService(deps, options.workflows),
+    inventory: () => createInventoryService(deps),
+    payments: () => createPaymentsService(deps),
+    shipping: () => createShippingService(deps, options.workflows),
+  };
+  const services: Service[] = [];
+  try {
+    for (const name of options.only ?? allServices) services.push(await factories[name]());
+  } catch (error) {
+    await Promise.all(services.map((service) => service.close()));
+    throw error;
+  }
+  const running = Promise.all(
+    services.map(async (service) => {
+      try {
+        await service.worker.run();
+      } finally {
+        await service.close();
+      }
+    }),
+  ).then(() => undefined);
   return {
-    workers,
+    services,
     running,
     shutdown: async () => {
-      for (const worker of workers) {
-        if (worker.getState() === 'RUNNING') worker.shutdown();
-      }
+      for (const { worker } of services) if (worker.getState() === 'RUNNING') worker.shutdown();
       await running;
     },
   };

@@ -1,17 +1,23 @@
-/** The shipping service's worker: its activities on the `shipping` task queue. */
-import type { Worker } from '@temporalio/worker';
-import type { ShippingDeps } from '../activities/shipping';
+/**
+ * The shipping service: shipment requests (completed asynchronously) and its own `shipment` workflows, on the
+ * `shipping` task queue.
+ */
 import { createShippingActivities } from '../activities/shipping';
+import type { ShippingSchema } from '../activities/shipping/schema';
+import { shippingMigrations } from '../activities/shipping/schema';
 import { TaskQueue } from '../workflows/task-queues';
 import { runServiceProcess } from './service-process';
-import type { ServiceWorkerDeps } from './service-worker';
-import { createActivityWorker } from './service-worker';
+import type { Service, ServiceDeps, WorkflowSource } from './service-worker';
+import { createService, workflowsPath } from './service-worker';
 
-export function createShippingWorker(
-  deps: ServiceWorkerDeps,
-  shipping: ShippingDeps = { shipments: new Map() },
-): Promise<Worker> {
-  return createActivityWorker(deps, TaskQueue.Shipping, createShippingActivities(shipping));
+export function createShippingService(
+  deps: ServiceDeps,
+  workflows: WorkflowSource = { workflowsPath },
+): Promise<Service> {
+  return createService<ShippingSchema>(TaskQueue.Shipping, deps, shippingMigrations, (db) => ({
+    ...workflows,
+    activities: createShippingActivities({ db, client: deps.client, taskQueue: TaskQueue.Shipping }),
+  }));
 }
 
-if (require.main === module) runServiceProcess('shipping', (deps) => createShippingWorker(deps));
+if (require.main === module) runServiceProcess((deps) => createShippingService(deps));

@@ -1,6 +1,7 @@
 /**
  * `npm start`: the whole system in one process for development. With no `TEMPORAL_ADDRESS` it launches the
- * embedded Temporal server (history kept in `./data/`, Web UI on :8233); then all four service workers and the API.
+ * embedded Temporal server (history kept in `./data/`, Web UI on :8233); then the four services, each with its own
+ * database (`./data/<service>.sqlite` unless a `<SERVICE>_DATABASE_URL` names a PostgreSQL one), and the API.
  *
  * Shutdown runs in dependency order on SIGINT or SIGTERM: the API stops taking requests, the workers drain, then
  * the server stops. A second signal exits at once.
@@ -15,8 +16,7 @@ import { temporalConnectionOptions } from '../config/temporal';
 import type { DevServer } from './dev-server';
 import { startDevServer } from './dev-server';
 import { serviceWorkerLogger } from './service-worker';
-import type { ServiceWorkers } from './service-workers';
-import { startServiceWorkers } from './service-workers';
+import { startServices } from './service-workers';
 
 /** A signal this soon after the first one is a duplicate, not a request to force the exit. */
 const repeatedSignalWindowMs = 1000;
@@ -66,20 +66,19 @@ async function main(): Promise<void> {
 
     const nativeConnection = await NativeConnection.connect(connectionOptions);
     started.push(() => nativeConnection.close());
-    const workers: ServiceWorkers = await startServiceWorkers({ connection: nativeConnection, namespace });
-    started.push(workers.shutdown);
-    workers.running.catch((error: unknown) => {
-      console.error('A worker failed:', error);
-      process.exitCode = 1;
-      void stop('worker failure');
-    });
-
     const connection = await Connection.connect(connectionOptions);
     started.push(() => connection.close());
-    const http: HttpServer = await listen(
-      createApp({ client: new Client({ connection, namespace }), webUiUrl }),
-      config.api,
-    );
+    const client = new Client({ connection, namespace });
+
+    const services = await startServices({ connection: nativeConnection, namespace, client, config });
+    started.push(services.shutdown);
+    services.running.catch((error: unknown) => {
+      console.error('A service failed:', error);
+      process.exitCode = 1;
+      void stop('service failure');
+    });
+
+    const http: HttpServer = await listen(createApp({ client, webUiUrl }), config.api);
     started.push(http.close);
 
     printBanner({
@@ -87,6 +86,7 @@ async function main(): Promise<void> {
       webUi: webUiUrl,
       temporal: `${connectionOptions.address} (namespace '${namespace}')`,
       server: server ? `embedded, ${server.binarySource}; history in ${config.embeddedServer.dbFilename}` : 'external',
+      ...Object.fromEntries(services.services.map((service) => [service.name, service.database])),
     });
   } catch (error) {
     console.error(error instanceof Error ? error.message : error);

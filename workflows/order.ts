@@ -1,47 +1,52 @@
 /**
  * `placeOrder`: the order saga. It runs on the `orders` task queue and reaches each service only through that
  * service's own task queue, so a slow or dead service delays its own step (retried until it is back) and never
- * holds a caller's thread. Shipping is handed over, not awaited: the order is placed once the shipping service has
- * the request, however long the shipment itself takes.
+ * holds a caller's thread.
+ *
+ * create order → reserve stock → charge payment → request shipment (the pivot) → confirm order ‖ commit stock →
+ * notify customer
+ *
+ * Shipping is asynchronous: the shipping service takes the request at once and answers when its own `shipment`
+ * workflow has dispatched (or rejected) it; until then the order is `awaiting_shipment`. Dispatch is the point of
+ * no return: a failure before it undoes what was done (cancel, release, refund); after it, steps only go forward.
  */
 import type { InventoryActivities, Reservation, StockItem } from '../activities/inventory';
+import type { Order, OrderItem, OrdersActivities } from '../activities/orders';
 import type { Charge, PaymentsActivities } from '../activities/payments';
-import type { ShipmentRequest, ShippingActivities, ShippingAddress } from '../activities/shipping';
-import { runSaga, sagaActivities } from './saga';
+import type { ShipmentDispatched, ShippingActivities } from '../activities/shipping';
+import type { SagaState } from './saga';
+import { runSaga, SagaStatus, sagaActivities, StepStatus } from './saga';
 import { TaskQueue } from './task-queues';
 
-export interface OrderItem extends StockItem {
-  /** Price of one unit, in cents. */
-  unitPriceCents: number;
-}
-
-export interface PlaceOrderInput {
-  orderId: string;
-  customerId: string;
-  items: OrderItem[];
-  paymentToken: string;
-  shippingAddress: ShippingAddress;
-}
+export type PlaceOrderInput = Order;
 
 export interface PlacedOrder {
   orderId: string;
   reservation: Reservation;
   charge: Charge;
-  shipment: ShipmentRequest;
+  shipment: ShipmentDispatched;
 }
 
 export const OrderStep = {
+  CreateOrder: 'createOrder',
   ReserveStock: 'reserveStock',
   ChargePayment: 'chargePayment',
   RequestShipment: 'requestShipment',
+  ConfirmOrder: 'confirmOrder',
+  CommitStock: 'commitStock',
+  NotifyCustomer: 'notifyCustomer',
 } as const;
 
 /** Every service call: a short timeout, retried with backoff until the service answers. */
 const serviceActivity = {
   startToCloseTimeout: '10 seconds',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
+  retry: { initialInterval: '500 milliseconds', backoffCoefficient: 2, maximumInterval: '1 minute' },
 } as const;
 
+/** Shipping answers when the shipment is decided, not when the request is taken: allow it hours. */
+const shipmentDecision = { startToCloseTimeout: '6 hours' } as const;
+
+const orders = sagaActivities<OrdersActivities>({ ...serviceActivity, taskQueue: TaskQueue.Orders });
 const inventory = sagaActivities<InventoryActivities>({ ...serviceActivity, taskQueue: TaskQueue.Inventory });
 const payments = sagaActivities<PaymentsActivities>({ ...serviceActivity, taskQueue: TaskQueue.Payments });
 const shipping = sagaActivities<ShippingActivities>({ ...serviceActivity, taskQueue: TaskQueue.Shipping });
@@ -50,42 +55,102 @@ export function orderTotalCents(items: readonly OrderItem[]): number {
   return items.reduce((total, item) => total + item.quantity * item.unitPriceCents, 0);
 }
 
+function money(cents: number): string {
+  return (cents / 100).toFixed(2);
+}
+
 function describeItems(items: readonly StockItem[]): string {
   return items.map(({ sku, quantity }) => `${quantity} × ${sku}`).join(', ');
 }
 
 export function placeOrder(order: PlaceOrderInput): Promise<PlacedOrder> {
+  const { orderId } = order;
   const stock = order.items.map(({ sku, quantity }) => ({ sku, quantity }));
   const total = orderTotalCents(order.items);
   return runSaga(
     async (saga) => {
+      await saga.step(OrderStep.CreateOrder, {
+        summary: `Create order ${orderId}`,
+        action: ({ idempotencyKey }) => orders.createOrder({ idempotencyKey, order }),
+        compensate: ({ idempotencyKey, reason }) =>
+          orders.cancelOrder({ idempotencyKey, orderId, reason: `${reason.type}: ${reason.message}` }),
+      });
       const reservation = await saga.step(OrderStep.ReserveStock, {
         summary: `Reserve ${describeItems(stock)}`,
-        action: ({ idempotencyKey }) =>
-          inventory.reserveStock({ idempotencyKey, orderId: order.orderId, items: stock }),
+        action: ({ idempotencyKey }) => inventory.reserveStock({ idempotencyKey, orderId, items: stock }),
+        compensate: ({ idempotencyKey, actionKey }) =>
+          inventory.releaseStock({ idempotencyKey, reservationKey: actionKey }),
       });
       const charge = await saga.step(OrderStep.ChargePayment, {
-        summary: `Charge ${(total / 100).toFixed(2)}`,
+        summary: `Charge ${money(total)}`,
         action: ({ idempotencyKey }) =>
-          payments.chargePayment({
-            idempotencyKey,
-            orderId: order.orderId,
-            amountCents: total,
-            paymentToken: order.paymentToken,
-          }),
+          payments.chargePayment({ idempotencyKey, orderId, amountCents: total, paymentToken: order.paymentToken }),
+        compensate: ({ idempotencyKey, actionKey }) => payments.refundPayment({ idempotencyKey, chargeKey: actionKey }),
       });
       const shipment = await saga.step(OrderStep.RequestShipment, {
+        pivot: true,
         summary: `Ship to ${order.shippingAddress.city}, ${order.shippingAddress.country}`,
+        activityOptions: shipmentDecision,
         action: ({ idempotencyKey }) =>
-          shipping.requestShipment({
+          shipping.requestShipment({ idempotencyKey, orderId, address: order.shippingAddress, items: stock }),
+      });
+      const reservationKey = saga.idempotencyKeyOf(OrderStep.ReserveStock);
+      await saga.parallel([
+        {
+          name: OrderStep.ConfirmOrder,
+          summary: `Confirm order ${orderId}`,
+          action: ({ idempotencyKey }) =>
+            orders.confirmOrder({ idempotencyKey, orderId, shipmentId: shipment.shipmentId }),
+        },
+        {
+          name: OrderStep.CommitStock,
+          summary: `Commit ${describeItems(stock)}`,
+          action: ({ idempotencyKey }) => inventory.commitStock({ idempotencyKey, reservationKey }),
+        },
+      ]);
+      await saga.step(OrderStep.NotifyCustomer, {
+        summary: `Notify ${order.customerId}`,
+        action: ({ idempotencyKey }) =>
+          orders.notifyCustomer({
             idempotencyKey,
-            orderId: order.orderId,
-            address: order.shippingAddress,
-            items: stock,
+            orderId,
+            customerId: order.customerId,
+            message: `Your order ${orderId} is on its way: tracking number ${shipment.trackingNumber}.`,
           }),
       });
-      return { orderId: order.orderId, reservation, charge, shipment };
+      return { orderId, reservation, charge, shipment };
     },
     { steps: Object.values(OrderStep) },
   );
+}
+
+export const OrderStatus = {
+  Processing: 'processing',
+  AwaitingShipment: 'awaiting_shipment',
+  Dispatched: 'dispatched',
+  Completed: 'completed',
+  Cancelling: 'cancelling',
+  Cancelled: 'cancelled',
+  NeedsAttention: 'needs_attention',
+} as const;
+export type OrderStatus = (typeof OrderStatus)[keyof typeof OrderStatus];
+
+/** The order's status as its customer would name it, read off its saga's state. */
+export function orderStatusOf(state: SagaState): OrderStatus {
+  switch (state.status) {
+    case SagaStatus.Completed:
+      return OrderStatus.Completed;
+    case SagaStatus.Compensated:
+    case SagaStatus.Failed:
+      return OrderStatus.Cancelled;
+    case SagaStatus.Compensating:
+      return OrderStatus.Cancelling;
+    case SagaStatus.NeedsAttention:
+      return OrderStatus.NeedsAttention;
+    case SagaStatus.Running: {
+      if (state.pivotPassed) return OrderStatus.Dispatched;
+      const shipment = state.steps.find((step) => step.name === OrderStep.RequestShipment);
+      return shipment?.status === StepStatus.Running ? OrderStatus.AwaitingShipment : OrderStatus.Processing;
+    }
+  }
 }

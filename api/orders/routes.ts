@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import type { Client } from '@temporalio/client';
 import { Router } from 'express';
 import type { PlaceOrderInput } from '../../workflows/order';
-import { orderTotalCents, placeOrder } from '../../workflows/order';
+import { orderStatusOf, orderTotalCents, placeOrder } from '../../workflows/order';
 import { CustomerIdKey, OrderTotalKey } from '../../workflows/search-attributes';
 import { TaskQueue } from '../../workflows/task-queues';
 import { HttpProblem, ProblemType, validationProblem } from '../problem';
@@ -87,7 +87,7 @@ export function createOrderRoutes({ client, webUiUrl }: OrderRoutesDeps): Router
     if (!OrderIdSchema.safeParse(orderId).success) throw notFound;
     try {
       const state = await getSagaState(client, orderWorkflowId(orderId));
-      res.json({ orderId, ...state, links: links(orderId) });
+      res.json({ orderId, status: orderStatusOf(state), saga: state, links: links(orderId) });
     } catch (error) {
       if ((error as Error).name === 'WorkflowNotFoundError') throw notFound;
       throw error;

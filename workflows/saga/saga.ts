@@ -70,6 +70,8 @@ export interface CompensationContext<T> {
   actionKey: string;
   /** The action's result, or `undefined` when the action failed or timed out with its outcome unknown. */
   result: T | undefined;
+  /** Why the saga compensates: the failure, cancellation or deadline that stopped it. */
+  reason: StepError;
   attempt: number;
 }
 
@@ -104,6 +106,8 @@ export interface SagaContext {
    * that succeeded (or ended with its outcome unknown). Resolves with the results in order.
    */
   parallel<const S extends readonly ParallelStep<unknown>[]>(steps: S): Promise<ParallelResults<S>>;
+  /** The idempotency key of a step of this saga, e.g. for a later step to find what an earlier one did. */
+  idempotencyKeyOf(step: string): string;
 }
 
 /**
@@ -214,6 +218,10 @@ class SagaRun implements SagaContext {
     const failure = settled.find((outcome) => outcome.status === 'rejected');
     if (failure) throw failure.reason;
     return settled.map((outcome) => (outcome as PromiseFulfilledResult<unknown>).value) as ParallelResults<S>;
+  }
+
+  idempotencyKeyOf(step: string): string {
+    return `${this.#state.sagaId}/${step}`;
   }
 
   #register(name: string, definition: StepDefinition<unknown>, group?: string): StepRecord {
@@ -361,6 +369,7 @@ class SagaRun implements SagaContext {
             idempotencyKey: `${this.#key(record)}/compensate`,
             actionKey: this.#key(record),
             result: record.result,
+            reason: this.#state.failure ?? { type: 'Unknown', message: 'The saga is compensating.' },
             attempt: compensation.attempts,
           }),
         );
@@ -500,7 +509,7 @@ class SagaRun implements SagaContext {
   }
 
   #key(record: StepRecord): string {
-    return `${this.#state.sagaId}/${record.name}`;
+    return this.idempotencyKeyOf(record.name);
   }
 
   #backoff(attempt: number): number {

@@ -1,0 +1,26 @@
+/**
+ * The business failures the services raise: typed, non-retryable `ApplicationFailure`s that make the order saga
+ * compensate. Transient failures are retryable and carry their own types.
+ */
+import { ApplicationFailure } from '@temporalio/common';
+
+export const BusinessFailure = {
+  /** Not enough units of an SKU to reserve. */
+  OutOfStock: 'OutOfStock',
+  /** An SKU the inventory has never stocked. */
+  UnknownSku: 'UnknownSku',
+  /** The payment provider refused the payment token. */
+  PaymentDeclined: 'PaymentDeclined',
+  /** The shipping service cannot deliver to the address. */
+  Undeliverable: 'Undeliverable',
+} as const;
+export type BusinessFailure = (typeof BusinessFailure)[keyof typeof BusinessFailure];
+
+export const TransientFailure = {
+  /** The payment provider did not answer; retried by Temporal. */
+  PaymentProviderUnavailable: 'PaymentProviderUnavailable',
+} as const;
+
+export function businessFailure(type: BusinessFailure, message: string, details?: unknown): ApplicationFailure {
+  return ApplicationFailure.create({ type, message, nonRetryable: true, ...(details ? { details: [details] } : {}) });
+}

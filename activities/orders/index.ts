@@ -1,0 +1,129 @@
+/**
+ * The orders service: owns orders and their status. Every activity is idempotent on the step's idempotency key
+ * (recorded in the same transaction as its effect); the compensation tolerates "nothing to undo".
+ */
+import { randomUUID } from 'node:crypto';
+import type { Kysely } from 'kysely';
+import { runOnce, timestamp } from '../storage/idempotency';
+import type { OrdersSchema } from './schema';
+import { OrderRowStatus } from './schema';
+
+export interface OrderItem {
+  sku: string;
+  quantity: number;
+  /** Price of one unit, in cents. */
+  unitPriceCents: number;
+}
+
+export interface ShippingAddress {
+  name: string;
+  line1: string;
+  city: string;
+  postalCode: string;
+  /** ISO 3166-1 alpha-2. */
+  country: string;
+}
+
+export interface Order {
+  orderId: string;
+  customerId: string;
+  items: OrderItem[];
+  paymentToken: string;
+  shippingAddress: ShippingAddress;
+}
+
+export interface OrdersDeps {
+  db: Kysely<OrdersSchema>;
+}
+
+export function orderTotalCents(items: readonly OrderItem[]): number {
+  return items.reduce((total, item) => total + item.quantity * item.unitPriceCents, 0);
+}
+
+export function createOrdersActivities({ db }: OrdersDeps) {
+  return {
+    /** Records the order as `pending`. */
+    async createOrder({
+      idempotencyKey,
+      order,
+    }: {
+      idempotencyKey: string;
+      order: Order;
+    }): Promise<{ orderId: string }> {
+      return runOnce(db, idempotencyKey, async (trx) => {
+        const now = timestamp();
+        await trx
+          .insertInto('orders')
+          .values({
+            order_id: order.orderId,
+            customer_id: order.customerId,
+            status: OrderRowStatus.Pending,
+            total_cents: orderTotalCents(order.items),
+            items: JSON.stringify(order.items),
+            shipping_address: JSON.stringify(order.shippingAddress),
+            shipment_id: null,
+            cancel_reason: null,
+            created_at: now,
+            updated_at: now,
+          })
+          .onConflict((conflict) => conflict.column('order_id').doNothing())
+          .execute();
+        return { orderId: order.orderId };
+      });
+    },
+
+    /** Compensation of `createOrder`: marks the order `cancelled`, with the reason; no order, nothing to do. */
+    async cancelOrder(input: {
+      idempotencyKey: string;
+      orderId: string;
+      reason: string;
+    }): Promise<{ cancelled: boolean }> {
+      return runOnce(db, input.idempotencyKey, async (trx) => {
+        const result = await trx
+          .updateTable('orders')
+          .set({ status: OrderRowStatus.Cancelled, cancel_reason: input.reason, updated_at: timestamp() })
+          .where('order_id', '=', input.orderId)
+          .where('status', '=', OrderRowStatus.Pending)
+          .executeTakeFirst();
+        return { cancelled: result.numUpdatedRows > 0n };
+      });
+    },
+
+    /** Marks the order `confirmed` once shipping has dispatched it. */
+    async confirmOrder(input: { idempotencyKey: string; orderId: string; shipmentId: string }): Promise<void> {
+      await runOnce(db, input.idempotencyKey, async (trx) => {
+        await trx
+          .updateTable('orders')
+          .set({ status: OrderRowStatus.Confirmed, shipment_id: input.shipmentId, updated_at: timestamp() })
+          .where('order_id', '=', input.orderId)
+          .execute();
+        return null;
+      });
+    },
+
+    /** Sends the customer their confirmation (recorded as sent: the service's outbox). */
+    async notifyCustomer(input: {
+      idempotencyKey: string;
+      orderId: string;
+      customerId: string;
+      message: string;
+    }): Promise<{ notificationId: string }> {
+      return runOnce(db, input.idempotencyKey, async (trx) => {
+        const notificationId = randomUUID();
+        await trx
+          .insertInto('notifications')
+          .values({
+            notification_id: notificationId,
+            order_id: input.orderId,
+            customer_id: input.customerId,
+            message: input.message,
+            created_at: timestamp(),
+          })
+          .execute();
+        return { notificationId };
+      });
+    },
+  };
+}
+
+export type OrdersActivities = ReturnType<typeof createOrdersActivities>;

@@ -1,0 +1,109 @@
+/**
+ * The payments service: owns charges and refunds. Charging is idempotent on the step's key, in the same
+ * transaction as the charge row, so a retry after a crash finds the first charge instead of charging twice.
+ *
+ * Payment tokens drive every path, for tests and demos:
+ * - `tok_declined`: the provider refuses (`PaymentDeclined`, a business failure: the saga compensates);
+ * - `tok_flaky_<N>`: the provider is unavailable for the first N attempts (retried by Temporal), then accepts;
+ * - `tok_slow`: the charge is committed, then the first attempt takes 5 s to answer (a window to crash in);
+ * - anything else is accepted.
+ */
+import { setTimeout as delay } from 'node:timers/promises';
+import { randomUUID } from 'node:crypto';
+import { ApplicationFailure } from '@temporalio/common';
+import { Context } from '@temporalio/activity';
+import type { Kysely } from 'kysely';
+import { BusinessFailure, businessFailure, TransientFailure } from '../failures';
+import { runOnce, timestamp } from '../storage/idempotency';
+import type { PaymentsSchema } from './schema';
+import { ChargeStatus } from './schema';
+
+export interface Charge {
+  chargeId: string;
+  orderId: string;
+  amountCents: number;
+}
+
+export interface PaymentsDeps {
+  db: Kysely<PaymentsSchema>;
+  /** How long `tok_slow` takes to answer after committing. @default 5000 */
+  slowAcknowledgementMs?: number;
+}
+
+export const PaymentToken = {
+  Declined: 'tok_declined',
+  Slow: 'tok_slow',
+  /** `tok_flaky_<N>` */
+  flaky: (failures: number) => `tok_flaky_${failures}`,
+} as const;
+
+export function createPaymentsActivities({ db, slowAcknowledgementMs = 5000 }: PaymentsDeps) {
+  return {
+    async chargePayment(input: {
+      idempotencyKey: string;
+      orderId: string;
+      amountCents: number;
+      paymentToken: string;
+    }): Promise<Charge> {
+      const { attempt } = Context.current().info;
+      if (input.paymentToken === PaymentToken.Declined) {
+        throw businessFailure(BusinessFailure.PaymentDeclined, 'The card issuer declined the payment.');
+      }
+      const flaky = /^tok_flaky_(\d+)$/.exec(input.paymentToken);
+      if (flaky && attempt <= Number(flaky[1])) {
+        throw ApplicationFailure.retryable(
+          `The payment provider did not answer (attempt ${attempt}).`,
+          TransientFailure.PaymentProviderUnavailable,
+        );
+      }
+      const charge = await runOnce(db, input.idempotencyKey, async (trx) => {
+        const chargeId = randomUUID();
+        const now = timestamp();
+        await trx
+          .insertInto('charges')
+          .values({
+            charge_id: chargeId,
+            order_id: input.orderId,
+            step_key: input.idempotencyKey,
+            amount_cents: input.amountCents,
+            status: ChargeStatus.Captured,
+            created_at: now,
+            updated_at: now,
+          })
+          .execute();
+        return { chargeId, orderId: input.orderId, amountCents: input.amountCents };
+      });
+      if (input.paymentToken === PaymentToken.Slow && attempt === 1) await delay(slowAcknowledgementMs);
+      return charge;
+    },
+
+    /** Compensation of `chargePayment`: refunds the whole charge. No charge under that key: nothing to do. */
+    async refundPayment(input: { idempotencyKey: string; chargeKey: string }): Promise<{ refundedCents: number }> {
+      return runOnce(db, input.idempotencyKey, async (trx) => {
+        const charge = await trx
+          .selectFrom('charges')
+          .select(['charge_id', 'amount_cents', 'status'])
+          .where('step_key', '=', input.chargeKey)
+          .executeTakeFirst();
+        if (charge?.status !== ChargeStatus.Captured) return { refundedCents: 0 };
+        await trx
+          .insertInto('refunds')
+          .values({
+            refund_id: randomUUID(),
+            charge_id: charge.charge_id,
+            amount_cents: charge.amount_cents,
+            created_at: timestamp(),
+          })
+          .execute();
+        await trx
+          .updateTable('charges')
+          .set({ status: ChargeStatus.Refunded, updated_at: timestamp() })
+          .where('charge_id', '=', charge.charge_id)
+          .execute();
+        return { refundedCents: charge.amount_cents };
+      });
+    },
+  };
+}
+
+export type PaymentsActivities = ReturnType<typeof createPaymentsActivities>;

@@ -1,0 +1,155 @@
+/**
+ * The shipping service. `requestShipment` is the order saga's asynchronous step: it records the request with the
+ * activity's task token, starts the service's own `shipment` workflow and returns at once without a result
+ * (`CompleteAsyncError`). The order saga's step stays open, and the order reads `awaiting_shipment`, until the
+ * shipment workflow decides: `dispatchShipment` completes the order's activity by its token, `rejectShipment`
+ * fails it with `Undeliverable`. So the order is placed whether shipping is fast, slow or down.
+ *
+ * Addresses with postal code `00000` are accepted, then rejected by the shipment workflow (the undeliverable
+ * path).
+ */
+import { randomUUID } from 'node:crypto';
+import { CompleteAsyncError, Context } from '@temporalio/activity';
+import type { Client } from '@temporalio/client';
+import type { Kysely } from 'kysely';
+import { BusinessFailure, businessFailure } from '../failures';
+import type { StockItem } from '../inventory';
+import type { ShippingAddress } from '../orders';
+import { runOnce, timestamp } from '../storage/idempotency';
+import type { ShipmentsTable, ShippingSchema } from './schema';
+import { ShipmentStatus } from './schema';
+
+export interface ShippingDeps {
+  db: Kysely<ShippingSchema>;
+  /** To start the shipment workflow and complete the order's activity by token. */
+  client: Client;
+  /** The shipping service's task queue, where its shipment workflows run. */
+  taskQueue: string;
+}
+
+/** What the order's `requestShipment` step resolves with, once the shipment is dispatched. */
+export interface ShipmentDispatched {
+  shipmentId: string;
+  trackingNumber: string;
+  dispatchedAt: string;
+}
+
+export type ShipmentAssessment = { deliverable: true } | { deliverable: false; reason: string };
+
+/** The postal code that no courier serves: drives the undeliverable path. */
+export const undeliverablePostalCode = '00000';
+
+function dispatched(row: Pick<ShipmentsTable, 'shipment_id' | 'tracking_number' | 'updated_at'>): ShipmentDispatched {
+  return { shipmentId: row.shipment_id, trackingNumber: row.tracking_number ?? '', dispatchedAt: row.updated_at };
+}
+
+export function createShippingActivities({ db, client, taskQueue }: ShippingDeps) {
+  const shipmentRow = (shipmentId: string) =>
+    db.selectFrom('shipments').selectAll().where('shipment_id', '=', shipmentId).executeTakeFirstOrThrow();
+
+  /** Settles the order's open activity; an attempt that already ended (timed out, retried) is not an error. */
+  async function settleOrderActivity(taskToken: string, outcome: { result: ShipmentDispatched } | { error: Error }) {
+    const token = Buffer.from(taskToken, 'base64');
+    try {
+      if ('result' in outcome) await client.activity.complete(token, outcome.result);
+      else await client.activity.fail(token, outcome.error);
+    } catch (error) {
+      // The attempt is gone; its retry reads the decided shipment and answers from it.
+      if ((error as Error).name !== 'ActivityNotFoundError') throw error;
+    }
+  }
+
+  return {
+    async requestShipment(input: {
+      idempotencyKey: string;
+      orderId: string;
+      address: ShippingAddress;
+      items: StockItem[];
+    }): Promise<ShipmentDispatched> {
+      const taskToken = Buffer.from(Context.current().info.taskToken).toString('base64');
+      const { shipmentId } = await runOnce(db, input.idempotencyKey, async (trx) => {
+        const now = timestamp();
+        const id = randomUUID();
+        await trx
+          .insertInto('shipments')
+          .values({
+            shipment_id: id,
+            order_id: input.orderId,
+            step_key: input.idempotencyKey,
+            status: ShipmentStatus.Requested,
+            address: JSON.stringify(input.address),
+            items: JSON.stringify(input.items),
+            task_token: taskToken,
+            tracking_number: null,
+            rejection_reason: null,
+            created_at: now,
+            updated_at: now,
+          })
+          .execute();
+        return { shipmentId: id };
+      });
+
+      // A retried attempt has a new token: the shipment must complete this one. If it is decided already, answer.
+      const row = await shipmentRow(shipmentId);
+      if (row.status === ShipmentStatus.Dispatched) return dispatched(row);
+      if (row.status === ShipmentStatus.Rejected) {
+        throw businessFailure(BusinessFailure.Undeliverable, row.rejection_reason ?? 'The shipment was rejected.');
+      }
+      await db.updateTable('shipments').set({ task_token: taskToken }).where('shipment_id', '=', shipmentId).execute();
+      await client.workflow.start('shipment', {
+        taskQueue,
+        workflowId: `shipment-${shipmentId}`,
+        args: [{ shipmentId }],
+        workflowIdConflictPolicy: 'USE_EXISTING',
+      });
+      throw new CompleteAsyncError();
+    },
+
+    /** Whether a courier serves the address. */
+    async assessShipment({ shipmentId }: { shipmentId: string }): Promise<ShipmentAssessment> {
+      const address = JSON.parse((await shipmentRow(shipmentId)).address) as ShippingAddress;
+      if (address.postalCode === undeliverablePostalCode) {
+        return { deliverable: false, reason: `No courier delivers to postal code ${address.postalCode}.` };
+      }
+      return { deliverable: true };
+    },
+
+    /** Hands the shipment to the courier and completes the order's activity: the order's point of no return. */
+    async dispatchShipment({ shipmentId }: { shipmentId: string }): Promise<ShipmentDispatched> {
+      await runOnce(db, `dispatch/${shipmentId}`, async (trx) => {
+        await trx
+          .updateTable('shipments')
+          .set({
+            status: ShipmentStatus.Dispatched,
+            tracking_number: `TRK-${randomUUID().slice(0, 8).toUpperCase()}`,
+            updated_at: timestamp(),
+          })
+          .where('shipment_id', '=', shipmentId)
+          .where('status', '=', ShipmentStatus.Requested)
+          .execute();
+        return null;
+      });
+      const row = await shipmentRow(shipmentId);
+      const result = dispatched(row);
+      await settleOrderActivity(row.task_token, { result });
+      return result;
+    },
+
+    /** Refuses the shipment and fails the order's activity with `Undeliverable`, so that the order compensates. */
+    async rejectShipment({ shipmentId, reason }: { shipmentId: string; reason: string }): Promise<void> {
+      await runOnce(db, `reject/${shipmentId}`, async (trx) => {
+        await trx
+          .updateTable('shipments')
+          .set({ status: ShipmentStatus.Rejected, rejection_reason: reason, updated_at: timestamp() })
+          .where('shipment_id', '=', shipmentId)
+          .where('status', '=', ShipmentStatus.Requested)
+          .execute();
+        return null;
+      });
+      const row = await shipmentRow(shipmentId);
+      await settleOrderActivity(row.task_token, { error: businessFailure(BusinessFailure.Undeliverable, reason) });
+    },
+  };
+}
+
+export type ShippingActivities = ReturnType<typeof createShippingActivities>;

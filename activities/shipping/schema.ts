@@ -1,0 +1,58 @@
+/** The shipping service's database: shipments, and the token of the order activity each one will complete. */
+import type { Kysely, Migration } from 'kysely';
+import type { IdempotencySchema } from '../storage/idempotency';
+import { createIdempotencyKeys } from '../storage/idempotency';
+
+export const ShipmentStatus = {
+  /** Accepted from the order saga; the shipment workflow is assessing it. */
+  Requested: 'requested',
+  /** Handed to the courier: the order's point of no return. */
+  Dispatched: 'dispatched',
+  /** Refused after acceptance, e.g. an address no courier serves. */
+  Rejected: 'rejected',
+} as const;
+export type ShipmentStatus = (typeof ShipmentStatus)[keyof typeof ShipmentStatus];
+
+export interface ShipmentsTable {
+  shipment_id: string;
+  order_id: string;
+  /** The requesting step's idempotency key. */
+  step_key: string;
+  status: ShipmentStatus;
+  /** JSON. */
+  address: string;
+  items: string;
+  /** Base64 task token of the order's live `requestShipment` attempt, completed when the shipment is decided. */
+  task_token: string;
+  tracking_number: string | null;
+  rejection_reason: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface ShippingSchema extends IdempotencySchema {
+  shipments: ShipmentsTable;
+}
+
+export const shippingMigrations: Record<string, Migration> = {
+  '001_shipping': {
+    async up(db: Kysely<unknown>) {
+      await createIdempotencyKeys.up(db);
+      await db.schema
+        .createTable('shipments')
+        .addColumn('shipment_id', 'text', (column) => column.primaryKey())
+        .addColumn('order_id', 'text', (column) => column.notNull())
+        .addColumn('step_key', 'text', (column) => column.notNull().unique())
+        .addColumn('status', 'text', (column) => column.notNull())
+        .addColumn('address', 'text', (column) => column.notNull())
+        .addColumn('items', 'text', (column) => column.notNull())
+        .addColumn('task_token', 'text', (column) => column.notNull())
+        .addColumn('tracking_number', 'text')
+        .addColumn('rejection_reason', 'text')
+        .addColumn('created_at', 'text', (column) => column.notNull())
+        .addColumn('updated_at', 'text', (column) => column.notNull())
+        .execute();
+      await db.schema.createIndex('shipments_by_order').on('shipments').column('order_id').execute();
+    },
+  },
+};

@@ -1,0 +1,48 @@
+/** Placing orders over HTTP and waiting for their sagas, for the order system's tests. */
+import type { PlaceOrderRequest } from '../api/orders/schema';
+import { orderRequest } from './fixtures/orders';
+import type { JsonResponse } from './http';
+import { eventually, postJson, request } from './http';
+
+export interface OrderView {
+  orderId: string;
+  status: string;
+  saga: {
+    status: string;
+    steps: { name: string; status: string; attempts: number; compensation?: { status: string } }[];
+    failure?: { type: string; message: string };
+  };
+}
+
+/** POSTs an order and returns its id; fails the test unless the API answered 202. */
+export async function placeOrder(apiUrl: string, overrides: Partial<PlaceOrderRequest> = {}): Promise<string> {
+  const response: JsonResponse = await postJson(`${apiUrl}/orders`, orderRequest(overrides));
+  if (response.status !== 202)
+    throw new Error(`POST /orders answered ${response.status}: ${JSON.stringify(response.body)}`);
+  return (response.body as { orderId: string }).orderId;
+}
+
+export async function readOrder(apiUrl: string, orderId: string): Promise<OrderView> {
+  return (await request(`${apiUrl}/orders/${orderId}`)).body as OrderView;
+}
+
+/** Polls GET /orders/:id until the order's status is one of `statuses`. */
+export function orderReaches(
+  apiUrl: string,
+  orderId: string,
+  statuses: readonly string[],
+  timeoutMs = 30_000,
+): Promise<OrderView> {
+  let last: OrderView | undefined;
+  return eventually(
+    async () => {
+      last = await readOrder(apiUrl, orderId);
+      return statuses.includes(last.status) ? last : undefined;
+    },
+    { timeoutMs, intervalMs: 100 },
+  ).catch((error: unknown) => {
+    throw new Error(`Order ${orderId} never became ${statuses.join(' or ')}; last seen: ${JSON.stringify(last)}`, {
+      cause: error,
+    });
+  });
+}

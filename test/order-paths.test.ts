@@ -1,0 +1,130 @@
+/**
+ * Every failure path of the order saga, driven by the services' deterministic triggers and asserted from the
+ * rows in each service's own database.
+ */
+import { orderWorkflowId } from '../api/orders/routes';
+import { historyOf } from './history';
+import { orderReaches, placeOrder } from './orders';
+import type { TestSystem } from './system';
+import { startTestSystem } from './system';
+
+describe('order failure paths', () => {
+  let system: TestSystem;
+  beforeAll(async () => {
+    system = await startTestSystem();
+  });
+  afterAll(async () => {
+    await system?.stop();
+  });
+
+  async function rowsOf(orderId: string) {
+    const { orders, inventory, payments, shipping } = system.databases;
+    const charges = await payments.selectFrom('charges').selectAll().where('order_id', '=', orderId).execute();
+    const chargeIds = charges.map((charge) => charge.charge_id);
+    return {
+      order: await orders.selectFrom('orders').selectAll().where('order_id', '=', orderId).executeTakeFirst(),
+      reservations: await inventory.selectFrom('reservations').selectAll().where('order_id', '=', orderId).execute(),
+      charges,
+      refunds: chargeIds.length
+        ? await payments.selectFrom('refunds').selectAll().where('charge_id', 'in', chargeIds).execute()
+        : [],
+      shipments: await shipping.selectFrom('shipments').selectAll().where('order_id', '=', orderId).execute(),
+    };
+  }
+
+  async function stockOf(sku: string) {
+    return system.databases.inventory
+      .selectFrom('stock')
+      .select(['available', 'reserved', 'shipped'])
+      .where('sku', '=', sku)
+      .executeTakeFirstOrThrow();
+  }
+
+  it('out of stock: cancels the order, and nothing is charged or shipped', async () => {
+    const orderId = await placeOrder(system.apiUrl, {
+      items: [
+        { sku: 'SKU-1', quantity: 1, unitPriceCents: 100 },
+        { sku: 'SKU-SOLD-OUT', quantity: 1, unitPriceCents: 100 },
+      ],
+    });
+    const order = await orderReaches(system.apiUrl, orderId, ['cancelled']);
+    expect(order.saga.failure).toMatchObject({ type: 'OutOfStock' });
+
+    const rows = await rowsOf(orderId);
+    expect(rows.order).toMatchObject({ status: 'cancelled', cancel_reason: expect.stringMatching(/^OutOfStock: /) });
+    expect(rows.reservations).toEqual([]); // the whole reservation rolled back, SKU-1 included
+    expect(rows.charges).toEqual([]);
+    expect(rows.shipments).toEqual([]);
+  });
+
+  it('declined payment: releases the reservation and cancels the order', async () => {
+    const before = await stockOf('SKU-2');
+    const orderId = await placeOrder(system.apiUrl, {
+      items: [{ sku: 'SKU-2', quantity: 3, unitPriceCents: 999 }],
+      paymentToken: 'tok_declined',
+    });
+    const order = await orderReaches(system.apiUrl, orderId, ['cancelled']);
+    expect(order.saga.failure).toMatchObject({ type: 'PaymentDeclined' });
+
+    const rows = await rowsOf(orderId);
+    expect(rows.order?.status).toBe('cancelled');
+    expect(rows.reservations).toEqual([expect.objectContaining({ status: 'released' })]);
+    expect(rows.charges).toEqual([]);
+    expect(rows.shipments).toEqual([]);
+    expect(await stockOf('SKU-2')).toEqual(before);
+  });
+
+  it('undeliverable address: refunds the whole charge, restores the stock and cancels the order', async () => {
+    const before = await stockOf('SKU-3');
+    const orderId = await placeOrder(system.apiUrl, {
+      items: [{ sku: 'SKU-3', quantity: 2, unitPriceCents: 2500 }],
+      shippingAddress: {
+        name: 'Nobody',
+        line1: '1 Nowhere Lane',
+        city: 'Atlantis',
+        postalCode: '00000',
+        country: 'GR',
+      },
+    });
+    const order = await orderReaches(system.apiUrl, orderId, ['cancelled']);
+    expect(order.saga.failure).toMatchObject({ type: 'Undeliverable' });
+    expect(order.saga.steps.find((step) => step.name === 'requestShipment')).toMatchObject({ status: 'failed' });
+
+    const rows = await rowsOf(orderId);
+    expect(rows.order?.status).toBe('cancelled');
+    expect(rows.shipments).toEqual([
+      expect.objectContaining({ status: 'rejected', rejection_reason: 'No courier delivers to postal code 00000.' }),
+    ]);
+    expect(rows.charges).toEqual([expect.objectContaining({ amount_cents: 5000, status: 'refunded' })]);
+    expect(rows.refunds).toEqual([
+      expect.objectContaining({ amount_cents: 5000, charge_id: rows.charges[0]?.charge_id }),
+    ]);
+    expect(rows.reservations).toEqual([expect.objectContaining({ status: 'released' })]);
+    expect(await stockOf('SKU-3')).toEqual(before);
+  });
+
+  it('a payment provider down twice: retried until it answers, the order completes, nothing is compensated', async () => {
+    const orderId = await placeOrder(system.apiUrl, { paymentToken: 'tok_flaky_2' });
+    const order = await orderReaches(system.apiUrl, orderId, ['completed']);
+    expect(order.saga.steps.every((step) => step.compensation === undefined)).toBe(true);
+
+    const events = await historyOf(system.client.workflow.getHandle(orderWorkflowId(orderId)));
+    const scheduledChargeId = events.find(
+      (event) => event.activityTaskScheduledEventAttributes?.activityType?.name === 'chargePayment',
+    )?.eventId;
+    const chargeStarted = events.find(
+      (event) => String(event.activityTaskStartedEventAttributes?.scheduledEventId) === String(scheduledChargeId),
+    );
+    expect(chargeStarted?.activityTaskStartedEventAttributes?.attempt).toBe(3);
+    expect(chargeStarted?.activityTaskStartedEventAttributes?.lastFailure?.applicationFailureInfo?.type).toBe(
+      'PaymentProviderUnavailable',
+    );
+    const scheduled = events.flatMap((event) => event.activityTaskScheduledEventAttributes?.activityType?.name ?? []);
+    expect(scheduled.filter((name) => ['releaseStock', 'refundPayment', 'cancelOrder'].includes(name))).toEqual([]);
+
+    const rows = await rowsOf(orderId);
+    expect(rows.charges).toEqual([expect.objectContaining({ status: 'captured' })]);
+    expect(rows.refunds).toEqual([]);
+    expect(rows.order?.status).toBe('confirmed');
+  });
+});

@@ -59,3 +59,16 @@ export function sequence(events: ActivityEvent[], kind: ActivityEvent['kind'], a
     .filter((event) => event.kind === kind && (!activityType || event.activityType === activityType))
     .map((event) => `${event.activityType}:${event.step}`);
 }
+
+/**
+ * The `ActivityTaskStarted` event of the first activity of `activityType`: the history records only the last
+ * attempt's start, with its attempt number and the failure of the attempt before.
+ */
+export function lastStartOf(events: HistoryEvent[], activityType: string) {
+  const scheduled = events.find(
+    (event) => event.activityTaskScheduledEventAttributes?.activityType?.name === activityType,
+  );
+  return events.find(
+    (event) => String(event.activityTaskStartedEventAttributes?.scheduledEventId) === String(scheduled?.eventId),
+  )?.activityTaskStartedEventAttributes;
+}

@@ -5,7 +5,7 @@
 import path from 'node:path';
 import { orderWorkflowId } from '../api/orders/routes';
 import { eventually } from './http';
-import { historyOf } from './history';
+import { historyOf, lastStartOf } from './history';
 import { orderReaches, placeOrder, readOrder } from './orders';
 import type { Launched } from './processes';
 import { launch } from './processes';
@@ -66,14 +66,7 @@ describe('services as separate processes', () => {
 
       expect(await chargesOf()).toEqual([expect.objectContaining({ status: 'captured' })]);
       const events = await historyOf(system.client.workflow.getHandle(orderWorkflowId(orderId)));
-      const chargeScheduled = events.find(
-        (event) => event.activityTaskScheduledEventAttributes?.activityType?.name === 'chargePayment',
-      );
-      const chargeStarted = events.find(
-        (event) =>
-          String(event.activityTaskStartedEventAttributes?.scheduledEventId) === String(chargeScheduled?.eventId),
-      );
-      expect(chargeStarted?.activityTaskStartedEventAttributes?.attempt).toBe(2); // the retry after the crash
+      expect(lastStartOf(events, 'chargePayment')?.attempt).toBe(2); // the retry after the crash
       await stopProcess(second, 'SIGTERM');
       expect(second.child.exitCode).toBe(0);
     }, 90_000);

@@ -11,6 +11,10 @@ import { AsyncLocalStorage, scheduleActivity } from '@temporalio/workflow';
 export interface StepScope {
   step: string;
   kind: 'action' | 'compensation';
+  /** The engine's attempt at this action or compensation. */
+  attempt: number;
+  /** Activities called so far in this scope; numbers their ids. */
+  calls: number;
   /** The step's one-line summary, e.g. "Reserve 2 × SKU-1". */
   summary: string | undefined;
   activityOptions: Partial<ActivityOptions> | undefined;
@@ -19,6 +23,29 @@ export interface StepScope {
 }
 
 export const stepScope = new AsyncLocalStorage<StepScope>();
+
+/** What an activity id of a saga step says: `action:reserveStock:1.1` (kind, step, attempt, call). */
+export interface StepActivity {
+  kind: StepScope['kind'];
+  step: string;
+  attempt: number;
+  call: number;
+}
+
+/**
+ * Saga activities carry their step in their id, so that the event history alone (the Web UI, the HTTP timeline,
+ * a replay) tells which step each activity served.
+ */
+export function stepActivityId({ kind, step, attempt, call }: StepActivity): string {
+  return `${kind}:${step}:${attempt}.${call}`;
+}
+
+/** Reads a saga activity id back; `undefined` for any other activity. */
+export function parseStepActivityId(activityId: string): StepActivity | undefined {
+  const match = /^(action|compensation):(.+):(\d+)\.(\d+)$/.exec(activityId);
+  if (!match) return undefined;
+  return { kind: match[1] as StepScope['kind'], step: match[2]!, attempt: Number(match[3]), call: Number(match[4]) };
+}
 
 /**
  * Like `proxyActivities`, for activities that saga steps call: options are the defaults, each step's
@@ -39,7 +66,12 @@ export function sagaActivities<A extends object>(options: ActivityOptions): Acti
 function optionsInScope(base: ActivityOptions, activityType: string): ActivityOptions {
   const scope = stepScope.getStore();
   if (!scope) return base;
-  const merged: ActivityOptions = { ...base, ...scope.activityOptions };
+  scope.calls += 1;
+  const merged: ActivityOptions = {
+    ...base,
+    ...scope.activityOptions,
+    activityId: stepActivityId({ kind: scope.kind, step: scope.step, attempt: scope.attempt, call: scope.calls }),
+  };
   const label = scope.summary ?? `${scope.step}: ${activityType}`;
   merged.summary = scope.kind === 'compensation' ? `Undo ${label}` : label;
   if (scope.retry) merged.retry = { ...merged.retry, ...scope.retry };

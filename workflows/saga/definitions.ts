@@ -24,6 +24,19 @@ export interface CancelSagaResult {
  */
 export const cancelSagaUpdate = defineUpdate<CancelSagaResult, [CancelSagaRequest]>('cancelSaga');
 
+export interface WaitForStepRequest {
+  /** A step of the saga, as in `sagaState().steps`. */
+  step: string;
+}
+
+/**
+ * Answers once `step` has succeeded, with the saga's state; fails with the saga's failure (its `type`, e.g.
+ * `PaymentDeclined`) once the step can no longer succeed. Sent with the saga's start (update-with-start), it lets
+ * a caller wait for the first steps while the rest stays asynchronous. Rejected (`UnknownStep`) for a step the
+ * saga does not declare.
+ */
+export const waitForStepUpdate = defineUpdate<SagaState, [WaitForStepRequest]>('waitForStep');
+
 export const ResolutionAction = {
   /** Run the failed compensation again. */
   Retry: 'retry',

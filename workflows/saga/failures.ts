@@ -19,6 +19,8 @@ export const SagaFailureType = {
   CancelRejected: 'CancelRejected',
   /** A `resolveCompensation` Update was refused; the message says why. */
   ResolutionRejected: 'ResolutionRejected',
+  /** A `waitForStep` Update named a step the saga does not declare. */
+  UnknownStep: 'UnknownStep',
 } as const;
 export type SagaFailureType = (typeof SagaFailureType)[keyof typeof SagaFailureType];
 

@@ -19,10 +19,17 @@
  * Everything here is deterministic and safe to bundle into workflows; clients import the query and Update
  * definitions from here too.
  */
-export { sagaActivities } from './activities';
+export type { StepActivity } from './activities';
+export { parseStepActivityId, sagaActivities, stepActivityId } from './activities';
 export { renderSagaTable } from './current-details';
-export type { CancelSagaRequest, CancelSagaResult, CompensationResolution } from './definitions';
-export { cancelSagaUpdate, ResolutionAction, resolveCompensationUpdate, sagaStateQuery } from './definitions';
+export type { CancelSagaRequest, CancelSagaResult, CompensationResolution, WaitForStepRequest } from './definitions';
+export {
+  cancelSagaUpdate,
+  ResolutionAction,
+  resolveCompensationUpdate,
+  sagaStateQuery,
+  waitForStepUpdate,
+} from './definitions';
 export { describeError, isBusinessFailure, SagaDefinitionError, SagaFailureType } from './failures';
 export type { Backoff, SagaOptions } from './options';
 export { CompensationFailurePolicy, CompensationOrder } from './options';

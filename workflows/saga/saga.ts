@@ -25,6 +25,8 @@
 import type { ActivityOptions } from '@temporalio/common';
 import { msToNumber } from '@temporalio/common/lib/time';
 import {
+  allHandlersFinished,
+  ApplicationFailure,
   CancelledFailure,
   CancellationScope,
   condition,
@@ -38,7 +40,13 @@ import type { StepScope } from './activities';
 import { stepScope } from './activities';
 import { renderSagaTable } from './current-details';
 import type { CompensationResolution } from './definitions';
-import { cancelSagaUpdate, ResolutionAction, resolveCompensationUpdate, sagaStateQuery } from './definitions';
+import {
+  cancelSagaUpdate,
+  ResolutionAction,
+  resolveCompensationUpdate,
+  sagaStateQuery,
+  waitForStepUpdate,
+} from './definitions';
 import { describeError, isBusinessFailure, SagaDefinitionError, sagaFailure, SagaFailureType } from './failures';
 import type { Backoff, SagaOptions } from './options';
 import {
@@ -166,6 +174,13 @@ class SagaRun implements SagaContext {
         if (refusal) throw sagaFailure(SagaFailureType.CancelRejected, refusal);
       },
     });
+    setHandler(waitForStepUpdate, ({ step }) => this.#waitForStep(step), {
+      validator: ({ step }) => {
+        if (!this.#state.steps.some((candidate) => candidate.name === step)) {
+          throw sagaFailure(SagaFailureType.UnknownStep, `The saga has no step '${String(step)}'.`);
+        }
+      },
+    });
     setHandler(resolveCompensationUpdate, (resolution: CompensationResolution) => this.#acceptResolution(resolution), {
       validator: (resolution: CompensationResolution) => {
         const refusal = this.#resolutionRefusal(resolution);
@@ -195,8 +210,19 @@ class SagaRun implements SagaContext {
           throw error;
         }
         throw await this.#compensate(error);
+      } finally {
+        // Update handlers waiting on the saga (waitForStep) answer before the workflow closes.
+        await condition(allHandlersFinished);
       }
     });
+  }
+
+  async #waitForStep(name: string): Promise<SagaState> {
+    const step = () => this.#state.steps.find((candidate) => candidate.name === name);
+    await condition(() => step()?.status === StepStatus.Succeeded || this.#state.status !== SagaStatus.Running);
+    if (step()?.status === StepStatus.Succeeded) return this.#state;
+    const failure = this.#state.failure ?? { type: 'SagaEnded', message: `The saga ended without step '${name}'.` };
+    throw ApplicationFailure.create({ type: failure.type, message: failure.message, nonRetryable: true });
   }
 
   async step<T>(name: string, definition: StepDefinition<T>): Promise<T> {
@@ -497,11 +523,14 @@ class SagaRun implements SagaContext {
   }
 
   #scope(record: StepRecord, kind: StepScope['kind']): StepScope {
+    const attempt = kind === 'action' ? record.state.attempts : (record.state.compensation?.attempts ?? 1);
     const policy = this.#options.onCompensationFailure ?? CompensationFailurePolicy.Retry;
     const boundedRetry = policy === CompensationFailurePolicy.Retry ? undefined : defaultBoundedCompensationRetry;
     return {
       step: record.name,
       kind,
+      attempt,
+      calls: 0,
       summary: record.definition.summary,
       activityOptions: record.definition.activityOptions,
       retry: kind === 'compensation' ? (this.#options.compensationRetry ?? boundedRetry) : undefined,

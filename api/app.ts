@@ -1,26 +1,66 @@
 /** The HTTP API as an express app, built from its dependencies so that tests run the real thing. */
 import type { Client } from '@temporalio/client';
 import express from 'express';
-import { createOrderRoutes } from './orders/routes';
+import type { Logger } from 'pino';
+import type { Config } from '../config';
+import { createHealthRoutes } from './health';
+import { createOpenApiDocument } from './openapi';
+import { requireOperator } from './operator-auth';
+import { orderTrigger } from './orders/trigger';
 import { notFoundHandler, problemHandler } from './problem';
+import { createLogger, requestLogger } from './request-log';
+import type { AnySagaTrigger } from './saga/trigger';
+import { createSagaRouter } from './saga/trigger';
+
+/** The app's settings from the process configuration. */
+export function appSettings(config: Config): Omit<AppDeps, 'client' | 'sagas'> {
+  return {
+    webUiUrl: config.webUiUrl,
+    operatorToken: config.api.operatorToken,
+    logger: createLogger(config.api.logLevel),
+    waitTimeoutMs: config.api.waitTimeoutMs,
+    temporalTimeoutMs: config.api.temporalTimeoutMs,
+  };
+}
 
 export interface AppDeps {
   client: Client;
   /** Base URL of the Temporal Web UI, for links to each saga's page. @default no links */
   webUiUrl?: string | undefined;
+  /** Bearer token of the operator routes. @default none: operator routes refuse everyone */
+  operatorToken?: string | undefined;
+  /** @default pino at 'info' */
+  logger?: Logger;
+  /** The sagas the API triggers, each with its routes. @default the order saga */
+  sagas?: readonly AnySagaTrigger[];
+  /** How long `?wait=` may hold a request. @default 5000 */
+  waitTimeoutMs?: number;
+  /** How long any other call to Temporal may take before a 503. @default 4000 */
+  temporalTimeoutMs?: number;
 }
 
 /** Request bodies above this size are refused with 413. */
 export const bodyLimit = '64kb';
 
-export function createApp({ client, webUiUrl }: AppDeps): express.Express {
+export function createApp(deps: AppDeps): express.Express {
+  const { client, sagas = [orderTrigger], temporalTimeoutMs = 4000 } = deps;
+  const openApiDocument = createOpenApiDocument(sagas);
   const app = express();
   app.disable('x-powered-by');
-  app.use(express.json({ limit: bodyLimit }));
-  app.get('/healthz', (_req, res) => {
-    res.json({ status: 'ok' });
+  app.use(requestLogger(deps.logger ?? createLogger('info')));
+  app.use(express.json({ limit: bodyLimit, type: ['application/json', 'application/*+json'] }));
+  app.use(createHealthRoutes(client, temporalTimeoutMs));
+  app.get('/openapi.json', (_req, res) => {
+    res.json(openApiDocument);
   });
-  app.use('/orders', createOrderRoutes({ client, webUiUrl }));
+  const routeDeps = {
+    client,
+    webUiUrl: deps.webUiUrl,
+    requireOperator: requireOperator(deps.operatorToken),
+    waitTimeoutMs: deps.waitTimeoutMs ?? 5000,
+    temporalTimeoutMs,
+  };
+  for (const saga of sagas) app.use(`/${saga.resource}`, createSagaRouter(saga, routeDeps));
   app.use(notFoundHandler);
   app.use(problemHandler);
   return app;

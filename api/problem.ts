@@ -9,19 +9,43 @@ import type { z } from 'zod';
 export const ProblemType = {
   ValidationError: 'validation-error',
   MalformedJson: 'malformed-json',
+  UnsupportedMediaType: 'unsupported-media-type',
   PayloadTooLarge: 'payload-too-large',
   NotFound: 'not-found',
+  Unauthorized: 'unauthorized',
+  Forbidden: 'forbidden',
+  /** The saga refused to cancel: it has passed its pivot, or ended. */
+  CancelRejected: 'cancel-rejected',
+  /** An operator's resolution was refused: no compensation of that step is waiting. */
+  ResolutionRejected: 'resolution-rejected',
+  /** The saga failed before the step a request waited for; `failure` says why. Status per failure type. */
+  SagaFailed: 'saga-failed',
+  /** The same `Idempotency-Key` came with a different body. */
+  IdempotencyKeyReused: 'idempotency-key-reused',
+  /** The Temporal server did not answer in time; retry after `Retry-After` seconds. */
+  TemporalUnavailable: 'temporal-unavailable',
   InternalError: 'internal-error',
 } as const;
 export type ProblemType = (typeof ProblemType)[keyof typeof ProblemType];
 
-const problemCatalog: Record<ProblemType, { status: number; title: string }> = {
+export const problemCatalog: Record<ProblemType, { status: number; title: string }> = {
   [ProblemType.ValidationError]: { status: 400, title: 'The request is not valid' },
   [ProblemType.MalformedJson]: { status: 400, title: 'The request body is not valid JSON' },
+  [ProblemType.UnsupportedMediaType]: { status: 415, title: 'The request body must be application/json' },
   [ProblemType.PayloadTooLarge]: { status: 413, title: 'The request body is too large' },
   [ProblemType.NotFound]: { status: 404, title: 'Not found' },
+  [ProblemType.Unauthorized]: { status: 401, title: 'An operator token is required' },
+  [ProblemType.Forbidden]: { status: 403, title: 'The operator token is not valid' },
+  [ProblemType.CancelRejected]: { status: 409, title: 'The saga can no longer be cancelled' },
+  [ProblemType.ResolutionRejected]: { status: 409, title: 'The resolution was refused' },
+  [ProblemType.SagaFailed]: { status: 409, title: 'The saga failed' },
+  [ProblemType.IdempotencyKeyReused]: { status: 422, title: 'The Idempotency-Key was used for another request' },
+  [ProblemType.TemporalUnavailable]: { status: 503, title: 'The workflow service is unavailable' },
   [ProblemType.InternalError]: { status: 500, title: 'Internal error' },
 };
+
+/** Seconds a client should wait before retrying a 503. */
+export const retryAfterSeconds = 5;
 
 /** The problem `type` URI: stable, so that clients can branch on it. */
 export function problemTypeUri(type: ProblemType): string {
@@ -43,10 +67,12 @@ export class HttpProblem extends Error {
     readonly type: ProblemType,
     readonly detail: string,
     readonly extensions: Record<string, unknown> = {},
+    /** Overrides the catalog's status, e.g. 402 for a declined payment. */
+    status?: number,
   ) {
     super(detail);
     this.name = 'HttpProblem';
-    this.status = problemCatalog[type].status;
+    this.status = status ?? problemCatalog[type].status;
   }
 }
 
@@ -70,7 +96,9 @@ export const notFoundHandler: RequestHandler = (req) => {
 /** Express's last error handler: every error, expected or not, leaves as problem+json. */
 export const problemHandler: ErrorRequestHandler = (error: unknown, req, res, _next) => {
   const problem = toProblem(error);
-  if (problem.status >= 500) console.error(`${req.method} ${req.originalUrl} failed:`, error);
+  if (problem.status >= 500) req.log?.error({ err: error }, 'request failed');
+  if (problem.type === ProblemType.TemporalUnavailable) res.set('Retry-After', String(retryAfterSeconds));
+  if (problem.type === ProblemType.Unauthorized) res.set('WWW-Authenticate', 'Bearer realm="operator"');
   res
     .status(problem.status)
     .type('application/problem+json')
@@ -87,12 +115,29 @@ export const problemHandler: ErrorRequestHandler = (error: unknown, req, res, _n
 /** Errors raised by express's body parser carry a `type` string; everything unknown is a 500. */
 function toProblem(error: unknown): HttpProblem {
   if (error instanceof HttpProblem) return error;
+  if (isTemporalUnavailable(error)) {
+    return new HttpProblem(ProblemType.TemporalUnavailable, 'The workflow service did not answer in time.');
+  }
   const parserType = (error as { type?: unknown } | undefined)?.type;
   if (parserType === 'entity.parse.failed') {
-    return new HttpProblem(ProblemType.MalformedJson, (error as Error).message);
+    return new HttpProblem(ProblemType.MalformedJson, 'The request body is not valid JSON.');
   }
   if (parserType === 'entity.too.large') {
     return new HttpProblem(ProblemType.PayloadTooLarge, 'The request body exceeds the size limit.');
   }
+  if (parserType === 'charset.unsupported' || parserType === 'encoding.unsupported') {
+    return new HttpProblem(ProblemType.UnsupportedMediaType, 'The request body must be UTF-8 JSON.');
+  }
   return new HttpProblem(ProblemType.InternalError, 'The server could not complete the request.');
+}
+
+/** gRPC UNAVAILABLE or DEADLINE_EXCEEDED anywhere in the cause chain: the Temporal server is out of reach. */
+export function isTemporalUnavailable(error: unknown): boolean {
+  let current = error as { code?: unknown; cause?: unknown; name?: unknown } | undefined;
+  for (let depth = 0; current && depth < 10; depth++) {
+    if (current.code === 14 || current.code === 4) return true;
+    if (current.name === 'TransportError') return true;
+    current = current.cause as typeof current;
+  }
+  return false;
 }

@@ -8,7 +8,7 @@ import { Client, Connection } from '@temporalio/client';
 import type { Express } from 'express';
 import { loadConfig } from '../config';
 import { temporalConnectionOptions } from '../config/temporal';
-import { createApp } from './app';
+import { appSettings, createApp } from './app';
 
 export interface HttpServer {
   /** e.g. `http://127.0.0.1:3000`. */
@@ -38,9 +38,10 @@ export function listen(app: Express, { host, port }: { host: string; port: numbe
 
 async function main(): Promise<void> {
   const config = loadConfig();
-  const connection = await Connection.connect(temporalConnectionOptions(config));
+  // Lazy: the API comes up, and says 503 with Retry-After, even while Temporal is down; it connects when it can.
+  const connection = Connection.lazy(temporalConnectionOptions(config));
   const client = new Client({ connection, namespace: config.temporal.namespace });
-  const http = await listen(createApp({ client, webUiUrl: config.webUiUrl }), config.api);
+  const http = await listen(createApp({ client, ...appSettings(config) }), config.api);
   console.log(`API listening on ${http.url}`);
   const stop = () => {
     void http.close().then(() => connection.close());

@@ -26,6 +26,10 @@ const EnvSchema = z.object({
   PAYMENTS_DATABASE_URL: z.string().startsWith('postgres').optional(),
   SHIPPING_DATABASE_URL: z.string().startsWith('postgres').optional(),
   HOST: z.string().min(1).default('127.0.0.1'),
+  OPERATOR_TOKEN: z.string().min(16, 'use at least 16 characters').optional(),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  API_WAIT_MS: z.coerce.number().int().min(0).max(60_000).default(5000),
+  TEMPORAL_RPC_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(4000),
 });
 
 export interface Config {
@@ -61,6 +65,14 @@ export interface Config {
     port: number;
     /** @default 127.0.0.1 */
     host: string;
+    /** Bearer token for operator routes; unset disables them. */
+    operatorToken: string | undefined;
+    /** @default 'info' */
+    logLevel: string;
+    /** How long `?wait=` may hold a request before answering 202. @default 5000 */
+    waitTimeoutMs: number;
+    /** Any other Temporal call must answer within this, or the request gets a 503. @default 4000 */
+    temporalTimeoutMs: number;
   };
 }
 
@@ -97,6 +109,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       payments: vars.PAYMENTS_DATABASE_URL,
       shipping: vars.SHIPPING_DATABASE_URL,
     },
-    api: { port: vars.PORT, host: vars.HOST },
+    api: {
+      port: vars.PORT,
+      host: vars.HOST,
+      operatorToken: vars.OPERATOR_TOKEN,
+      logLevel: vars.LOG_LEVEL,
+      waitTimeoutMs: vars.API_WAIT_MS,
+      temporalTimeoutMs: vars.TEMPORAL_RPC_TIMEOUT_MS,
+    },
   };
 }

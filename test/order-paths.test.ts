@@ -2,7 +2,7 @@
  * Every failure path of the order saga, driven by the services' deterministic triggers and asserted from the
  * rows in each service's own database.
  */
-import { orderWorkflowId } from '../api/orders/routes';
+import { orderWorkflowId } from '../api/orders/trigger';
 import { historyOf, lastStartOf } from './history';
 import { orderReaches, placeOrder } from './orders';
 import type { TestSystem } from './system';

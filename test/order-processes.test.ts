@@ -3,7 +3,7 @@
  * shipping service that is down while orders keep coming.
  */
 import path from 'node:path';
-import { orderWorkflowId } from '../api/orders/routes';
+import { orderWorkflowId } from '../api/orders/trigger';
 import { eventually } from './http';
 import { historyOf, lastStartOf } from './history';
 import { orderReaches, placeOrder, readOrder } from './orders';

@@ -1,4 +1,4 @@
-import { orderWorkflowId } from '../api/orders/routes';
+import { orderWorkflowId } from '../api/orders/trigger';
 import { orderRequest } from './fixtures/orders';
 import type { JsonResponse } from './http';
 import { eventually, postJson, request } from './http';
@@ -79,13 +79,15 @@ describe('order input validation', () => {
     expect(problem.detail).not.toMatch(/node_modules/);
   });
 
-  it('answers a body that is not JSON at all as a validation error', async () => {
-    const response = await request(`${system.apiUrl}/orders`, {
+  it('answers 415 to a body that is not JSON, and 413 to one over the size limit', async () => {
+    const form = await request(`${system.apiUrl}/orders`, {
       method: 'POST',
-      headers: { 'content-type': 'text/plain' },
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
       body: 'customerId=c-1',
     });
-    expectProblem(response, 400, 'validation-error');
+    expectProblem(form, 415, 'unsupported-media-type');
+    const huge = { ...orderRequest(), note: 'x'.repeat(100_000) };
+    expectProblem(await postJson(`${system.apiUrl}/orders`, huge), 413, 'payload-too-large');
   });
 
   it('started no workflow for any of the invalid requests above', async () => {

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { orderWorkflowId } from '../api/orders/routes';
+import { orderWorkflowId } from '../api/orders/trigger';
 import { TaskQueue } from '../workflows/task-queues';
 import { orderRequest } from './fixtures/orders';
 import type { JsonResponse } from './http';

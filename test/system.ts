@@ -17,7 +17,9 @@ import { inventoryMigrations } from '../activities/inventory/schema';
 import { ordersMigrations } from '../activities/orders/schema';
 import { paymentsMigrations } from '../activities/payments/schema';
 import { shippingMigrations } from '../activities/shipping/schema';
+import type { AppDeps } from '../api/app';
 import { createApp } from '../api/app';
+import { createLogger } from '../api/request-log';
 import { listen } from '../api/server';
 import type { Config } from '../config';
 import { loadConfig } from '../config';
@@ -47,7 +49,12 @@ export interface TestSystem {
 
 let runtimeInstalled = false;
 
-export async function startTestSystem(options: { only?: readonly ServiceName[] } = {}): Promise<TestSystem> {
+/** The operator token of the test system's API. */
+export const testOperatorToken = 'test-operator-token-0123456789';
+
+export async function startTestSystem(
+  options: { only?: readonly ServiceName[]; app?: Partial<AppDeps> } = {},
+): Promise<TestSystem> {
   const { address, namespace, workflowBundlePath } = readTestEnv();
   if (!runtimeInstalled) {
     Runtime.install({ logger: serviceWorkerLogger });
@@ -56,36 +63,44 @@ export async function startTestSystem(options: { only?: readonly ServiceName[] }
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'temporal-saga-data-'));
   const processEnv = { ...process.env, TEMPORAL_ADDRESS: address, TEMPORAL_NAMESPACE: namespace, DATA_DIR: dataDir };
   const config = loadConfig(processEnv);
-  const nativeConnection = await NativeConnection.connect({ address });
-  const connection = await Connection.connect({ address });
-  const client = new Client({ connection, namespace });
-  const services = await startServices(
-    { connection: nativeConnection, namespace, client, config },
-    {
-      workflows: { workflowBundle: { codePath: workflowBundlePath } },
-      ...(options.only ? { only: options.only } : {}),
-    },
-  );
-  const databases: Databases = {
-    orders: (await openServiceDatabase<OrdersSchema>('orders', config, ordersMigrations)).db,
-    inventory: (await openServiceDatabase<InventorySchema>('inventory', config, inventoryMigrations)).db,
-    payments: (await openServiceDatabase<PaymentsSchema>('payments', config, paymentsMigrations)).db,
-    shipping: (await openServiceDatabase<ShippingSchema>('shipping', config, shippingMigrations)).db,
+  // Whatever started is stopped again, last first, when the test ends or when a later part fails to start.
+  const started: (() => Promise<unknown>)[] = [() => rm(dataDir, { recursive: true, force: true })];
+  const stop = async () => {
+    for (const stopOne of started.splice(0).reverse()) await stopOne();
   };
-  const http = await listen(createApp({ client, webUiUrl: 'http://localhost:8233' }), { host: '127.0.0.1', port: 0 });
-  return {
-    apiUrl: http.url,
-    client,
-    config,
-    processEnv,
-    databases,
-    stop: async () => {
-      await http.close();
-      await services.shutdown();
-      await Promise.all(Object.values(databases).map((db: Kysely<unknown>) => db.destroy()));
-      await connection.close();
-      await nativeConnection.close();
-      await rm(dataDir, { recursive: true, force: true });
-    },
-  };
+  try {
+    const nativeConnection = await NativeConnection.connect({ address });
+    started.push(() => nativeConnection.close());
+    const connection = await Connection.connect({ address });
+    started.push(() => connection.close());
+    const client = new Client({ connection, namespace });
+    const app = createApp({
+      client,
+      webUiUrl: 'http://localhost:8233',
+      operatorToken: testOperatorToken,
+      logger: createLogger(process.env.LOG_LEVEL ?? 'silent'),
+      ...options.app,
+    });
+    const databases: Databases = {
+      orders: (await openServiceDatabase<OrdersSchema>('orders', config, ordersMigrations)).db,
+      inventory: (await openServiceDatabase<InventorySchema>('inventory', config, inventoryMigrations)).db,
+      payments: (await openServiceDatabase<PaymentsSchema>('payments', config, paymentsMigrations)).db,
+      shipping: (await openServiceDatabase<ShippingSchema>('shipping', config, shippingMigrations)).db,
+    };
+    started.push(() => Promise.all(Object.values(databases).map((db: Kysely<unknown>) => db.destroy())));
+    const services = await startServices(
+      { connection: nativeConnection, namespace, client, config },
+      {
+        workflows: { workflowBundle: { codePath: workflowBundlePath } },
+        ...(options.only ? { only: options.only } : {}),
+      },
+    );
+    started.push(services.shutdown);
+    const http = await listen(app, { host: '127.0.0.1', port: 0 });
+    started.push(http.close);
+    return { apiUrl: http.url, client, config, processEnv, databases, stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
 }

@@ -8,7 +8,7 @@
  */
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Runtime } from '@temporalio/worker';
-import { createApp } from '../api/app';
+import { appSettings, createApp } from '../api/app';
 import type { HttpServer } from '../api/server';
 import { listen } from '../api/server';
 import { loadConfig } from '../config';
@@ -78,7 +78,7 @@ async function main(): Promise<void> {
       void stop('service failure');
     });
 
-    const http: HttpServer = await listen(createApp({ client, webUiUrl }), config.api);
+    const http: HttpServer = await listen(createApp({ client, ...appSettings(config), webUiUrl }), config.api);
     started.push(http.close);
 
     printBanner({

@@ -14,8 +14,7 @@ import type { InventoryActivities, Reservation, StockItem } from '../activities/
 import type { Order, OrderItem, OrdersActivities } from '../activities/orders';
 import type { Charge, PaymentsActivities } from '../activities/payments';
 import type { ShipmentDispatched, ShippingActivities } from '../activities/shipping';
-import type { SagaState } from './saga';
-import { runSaga, SagaStatus, sagaActivities, StepStatus } from './saga';
+import { runSaga, sagaActivities } from './saga';
 import { TaskQueue } from './task-queues';
 
 export type PlaceOrderInput = Order;
@@ -122,35 +121,4 @@ export function placeOrder(order: PlaceOrderInput): Promise<PlacedOrder> {
     },
     { steps: Object.values(OrderStep) },
   );
-}
-
-export const OrderStatus = {
-  Processing: 'processing',
-  AwaitingShipment: 'awaiting_shipment',
-  Dispatched: 'dispatched',
-  Completed: 'completed',
-  Cancelling: 'cancelling',
-  Cancelled: 'cancelled',
-  NeedsAttention: 'needs_attention',
-} as const;
-export type OrderStatus = (typeof OrderStatus)[keyof typeof OrderStatus];
-
-/** The order's status as its customer would name it, read off its saga's state. */
-export function orderStatusOf(state: SagaState): OrderStatus {
-  switch (state.status) {
-    case SagaStatus.Completed:
-      return OrderStatus.Completed;
-    case SagaStatus.Compensated:
-    case SagaStatus.Failed:
-      return OrderStatus.Cancelled;
-    case SagaStatus.Compensating:
-      return OrderStatus.Cancelling;
-    case SagaStatus.NeedsAttention:
-      return OrderStatus.NeedsAttention;
-    case SagaStatus.Running: {
-      if (state.pivotPassed) return OrderStatus.Dispatched;
-      const shipment = state.steps.find((step) => step.name === OrderStep.RequestShipment);
-      return shipment?.status === StepStatus.Running ? OrderStatus.AwaitingShipment : OrderStatus.Processing;
-    }
-  }
 }

@@ -20,13 +20,16 @@ export const ShippingAddressSchema = z.strictObject({
   country: z.string().regex(/^[A-Z]{2}$/, 'expected an ISO 3166-1 alpha-2 country code such as "DE"'),
 });
 
+/** Letters, digits and `._@:-`: safe to carry into a visibility query. */
+export const CustomerIdSchema = z
+  .string()
+  .regex(/^[A-Za-z0-9._@:-]{1,64}$/, 'expected 1 to 64 letters, digits or ".", "_", "@", ":", "-"');
+
 export const PlaceOrderRequestSchema = z.strictObject({
-  customerId: z.string().trim().min(1).max(64),
+  customerId: CustomerIdSchema,
   items: z.array(OrderItemSchema).min(1).max(100),
   /** An opaque token from the payment provider; never a card number. */
   paymentToken: z.string().min(1).max(200),
   shippingAddress: ShippingAddressSchema,
 });
 export type PlaceOrderRequest = z.infer<typeof PlaceOrderRequestSchema>;
-
-export const OrderIdSchema = z.uuid();

@@ -3,8 +3,12 @@
  * compensation. Refusals come back as results, not exceptions: a cancellation after the pivot is an answer.
  */
 import type { Client, Workflow, WorkflowHandle, WorkflowStartOptions } from '@temporalio/client';
+import { WithStartWorkflowOperation } from '@temporalio/client';
 import type { SearchAttributePair } from '@temporalio/common';
-import type { CompensationResolution, SagaState } from '../../workflows/saga';
+import { decodeTypedSearchAttributes } from '@temporalio/common/lib/converter/payload-search-attributes';
+import { optionalTsToDate } from '@temporalio/common/lib/time';
+import { temporal } from '@temporalio/proto';
+import type { CompensationResolution, SagaState, StepError } from '../../workflows/saga';
 import {
   cancelSagaUpdate,
   resolveCompensationUpdate,
@@ -12,6 +16,7 @@ import {
   SagaStatus,
   SagaStatusKey,
   sagaStateQuery,
+  waitForStepUpdate,
 } from '../../workflows/saga';
 
 export interface StartSagaOptions<W extends Workflow> {
@@ -25,6 +30,25 @@ export interface StartSagaOptions<W extends Workflow> {
   details?: string;
   /** The domain's own search attributes, e.g. `CustomerId`. `SagaStatus` is set for you. @default none */
   searchAttributes?: SearchAttributePair[];
+  /** Kept with the saga, e.g. the request id that started it. @default none */
+  memo?: Record<string, unknown>;
+}
+
+function startOptionsOf<W extends Workflow>(options: StartSagaOptions<W>): WorkflowStartOptions<W> {
+  const { workflowId, taskQueue, args, summary, details, searchAttributes = [], memo } = options;
+  // The cast only re-attaches `args` to the generic W, which TypeScript cannot resolve through the SDK's
+  // conditional type; the caller's `args: Parameters<W>` is already checked.
+  return {
+    workflowId,
+    taskQueue,
+    args,
+    workflowIdConflictPolicy: 'USE_EXISTING',
+    workflowIdReusePolicy: 'REJECT_DUPLICATE',
+    typedSearchAttributes: [{ key: SagaStatusKey, value: SagaStatus.Running }, ...searchAttributes],
+    ...(summary ? { staticSummary: summary } : {}),
+    ...(details ? { staticDetails: details } : {}),
+    ...(memo ? { memo } : {}),
+  } as unknown as WorkflowStartOptions<W>;
 }
 
 /**
@@ -37,28 +61,132 @@ export async function startSaga<W extends Workflow>(
   workflow: W | string,
   options: StartSagaOptions<W>,
 ): Promise<WorkflowHandle<W>> {
-  const { workflowId, taskQueue, args, summary, details, searchAttributes = [] } = options;
   try {
-    // The cast only re-attaches `args` to the generic W, which TypeScript cannot resolve through the SDK's
-    // conditional type; the caller's `args: Parameters<W>` is already checked.
-    const startOptions = {
-      workflowId,
-      taskQueue,
-      args,
-      workflowIdConflictPolicy: 'USE_EXISTING',
-      workflowIdReusePolicy: 'REJECT_DUPLICATE',
-      typedSearchAttributes: [{ key: SagaStatusKey, value: SagaStatus.Running }, ...searchAttributes],
-      ...(summary ? { staticSummary: summary } : {}),
-      ...(details ? { staticDetails: details } : {}),
-    } as unknown as WorkflowStartOptions<W>;
-    return await client.workflow.start(workflow, startOptions);
+    return await client.workflow.start(workflow, startOptionsOf(options));
   } catch (error) {
     // REJECT_DUPLICATE: the saga ran before and has ended; it is still the answer.
-    if ((error as Error).name === 'WorkflowExecutionAlreadyStartedError') {
-      return client.workflow.getHandle<W>(workflowId);
-    }
+    if (isAlreadyStarted(error)) return client.workflow.getHandle<W>(options.workflowId);
     throw error;
   }
+}
+
+function isAlreadyStarted(error: unknown): boolean {
+  return (error as Error | undefined)?.name === 'WorkflowExecutionAlreadyStartedError';
+}
+
+/** Where a saga stood when a caller stopped waiting for one of its steps. */
+export type StepOutcome =
+  | { outcome: 'reached'; state: SagaState }
+  | { outcome: 'failed'; failure: StepError }
+  /** Not within the time allowed: the saga runs on. */
+  | { outcome: 'pending' };
+
+/**
+ * Starts a saga (or finds the one under its business key) and waits, at most `timeoutMs`, until `step` has
+ * succeeded: one round trip, through update-with-start. The saga runs on whatever the answer.
+ */
+export async function startSagaAndWaitForStep<W extends Workflow>(
+  client: Client,
+  workflow: W | string,
+  options: StartSagaOptions<W> & { step: string; timeoutMs: number },
+): Promise<StepOutcome> {
+  const startWorkflowOperation = new WithStartWorkflowOperation<W>(workflow, {
+    ...startOptionsOf(options),
+    workflowIdConflictPolicy: 'USE_EXISTING',
+  });
+  try {
+    const state = await client.connection.withDeadline(Date.now() + options.timeoutMs, () =>
+      client.workflow.executeUpdateWithStart(waitForStepUpdate, {
+        args: [{ step: options.step }],
+        startWorkflowOperation,
+      }),
+    );
+    return { outcome: 'reached', state };
+  } catch (error) {
+    const failure = updateFailureOf(error);
+    if (failure) return { outcome: 'failed', failure };
+    if (isAlreadyStarted(error)) return outcomeOfEnded(await getSagaState(client, options.workflowId), options.step);
+    if (isDeadlineExceeded(error) && (await exists(client, options.workflowId))) return { outcome: 'pending' };
+    throw error;
+  }
+}
+
+function outcomeOfEnded(state: SagaState, step: string): StepOutcome {
+  if (state.steps.find((candidate) => candidate.name === step)?.status === 'succeeded') {
+    return { outcome: 'reached', state };
+  }
+  return { outcome: 'failed', failure: state.failure ?? { type: 'SagaEnded', message: 'The saga has ended.' } };
+}
+
+function updateFailureOf(error: unknown): StepError | undefined {
+  const failure = error as { name?: string; cause?: { type?: string; message?: string } };
+  if (failure.name !== 'WorkflowUpdateFailedError' || !failure.cause?.type) return undefined;
+  return { type: failure.cause.type, message: failure.cause.message ?? '' };
+}
+
+function isDeadlineExceeded(error: unknown): boolean {
+  let current = error as { code?: unknown; cause?: unknown } | undefined;
+  for (let depth = 0; current && depth < 10; depth++) {
+    if (current.code === 4) return true;
+    current = current.cause as typeof current;
+  }
+  return false;
+}
+
+async function exists(client: Client, workflowId: string): Promise<boolean> {
+  try {
+    await client.workflow.getHandle(workflowId).describe();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** One saga as the visibility store lists it. */
+export interface SagaListing {
+  workflowId: string;
+  /** The execution's status: `running`, `completed`, `failed`, `canceled`, `terminated`, … */
+  executionStatus: string;
+  startedAt: string | undefined;
+  closedAt: string | undefined;
+  /** The saga's search attributes, by name (`SagaStatus`, `SagaStep`, the domain's own). */
+  searchAttributes: Record<string, unknown>;
+}
+
+export interface SagaPage {
+  sagas: SagaListing[];
+  /** Pass back as `cursor` for the next page; absent on the last page. */
+  nextCursor: string | undefined;
+}
+
+/** One page of the sagas matching a visibility `query`, newest first. */
+export async function listSagas(
+  client: Client,
+  { query, pageSize, cursor }: { query: string; pageSize: number; cursor?: string | undefined },
+): Promise<SagaPage> {
+  const response = await client.workflowService.listWorkflowExecutions({
+    namespace: client.options.namespace,
+    query,
+    pageSize,
+    ...(cursor ? { nextPageToken: Buffer.from(cursor, 'base64url') } : {}),
+  });
+  const statusNames = temporal.api.enums.v1.WorkflowExecutionStatus;
+  return {
+    sagas: (response.executions ?? []).map((info) => ({
+      workflowId: info.execution?.workflowId ?? '',
+      executionStatus: (statusNames[info.status ?? 0] ?? 'unknown')
+        .replace('WORKFLOW_EXECUTION_STATUS_', '')
+        .toLowerCase(),
+      startedAt: optionalTsToDate(info.startTime)?.toISOString(),
+      closedAt: optionalTsToDate(info.closeTime)?.toISOString(),
+      searchAttributes: Object.fromEntries(
+        decodeTypedSearchAttributes(info.searchAttributes?.indexedFields)
+          .getAll()
+          .map(({ key, value }) => [key.name, value]),
+      ),
+    })),
+    nextCursor: response.nextPageToken?.length ? Buffer.from(response.nextPageToken).toString('base64url') : undefined,
+  };
 }
 
 /** The saga's state, from its `sagaState` query. Throws `WorkflowNotFoundError` for an unknown id. */

@@ -1,0 +1,69 @@
+/**
+ * The order API, declared once on the framework's HTTP trigger: the `placeOrder` saga with its input schema,
+ * business key, Web UI metadata, order status, list filters, and the one step a client may wait for (the
+ * payment). Every route and OpenAPI entry under `/orders` comes from this.
+ */
+import { z } from 'zod';
+import type { OrderItem } from '../../activities/orders';
+import { OrderStep, orderTotalCents, placeOrder } from '../../workflows/order';
+import { CustomerIdKey, OrderTotalKey } from '../../workflows/search-attributes';
+import { TaskQueue } from '../../workflows/task-queues';
+import type { SagaTrigger } from '../saga/trigger';
+import { CustomerIdSchema, PlaceOrderRequestSchema } from './schema';
+import { orderStatuses, orderStatusOf, orderStatusQuery } from './status';
+
+/** The order's workflow id: its business key, so an order id names exactly one saga. */
+export function orderWorkflowId(orderId: string): string {
+  return `order-${orderId}`;
+}
+
+function money(cents: number): string {
+  return (cents / 100).toFixed(2);
+}
+
+function itemCount(items: readonly OrderItem[]): number {
+  return items.reduce((sum, item) => sum + item.quantity, 0);
+}
+
+export const orderTrigger: SagaTrigger<typeof PlaceOrderRequestSchema, typeof placeOrder> = {
+  resource: 'orders',
+  singular: 'order',
+  input: PlaceOrderRequestSchema,
+  workflow: placeOrder,
+  workflowType: 'placeOrder',
+  taskQueue: TaskQueue.Orders,
+  workflowId: orderWorkflowId,
+  args: (request, orderId) => [{ orderId, ...request }],
+  summary: (request, orderId) =>
+    `Order ${orderId}: ${itemCount(request.items)} item(s), ${money(orderTotalCents(request.items))}, customer ${request.customerId}`,
+  details: (request) =>
+    [
+      '| SKU | Quantity | Unit price | Line total |',
+      '|-----|---------:|-----------:|-----------:|',
+      ...request.items.map(
+        (item) =>
+          `| ${item.sku} | ${item.quantity} | ${money(item.unitPriceCents)} | ${money(item.quantity * item.unitPriceCents)} |`,
+      ),
+      '',
+      `Ship to ${request.shippingAddress.city}, ${request.shippingAddress.country}.`,
+    ].join('\n'),
+  searchAttributes: (request) => [
+    { key: CustomerIdKey, value: request.customerId },
+    { key: OrderTotalKey, value: orderTotalCents(request.items) },
+  ],
+  status: { values: orderStatuses, of: orderStatusOf },
+  filters: {
+    status: {
+      schema: z.enum(orderStatuses),
+      clause: (status) => orderStatusQuery[status as keyof typeof orderStatusQuery],
+      description: "Only orders in this status (from their saga's search attributes).",
+    },
+    customerId: {
+      schema: CustomerIdSchema,
+      clause: (customerId) => `CustomerId = '${customerId}'`,
+      description: "Only this customer's orders.",
+    },
+  },
+  waitPoints: { charged: OrderStep.ChargePayment },
+  failureStatus: { PaymentDeclined: 402, OutOfStock: 409, UnknownSku: 409 },
+};

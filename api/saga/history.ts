@@ -1,0 +1,139 @@
+/**
+ * A saga's event history, read back as a timeline of what the saga did: its steps and compensations (saga
+ * activities carry their step in their id), its status changes (the `SagaStatus` upserts), the Updates it
+ * accepted (cancellation, resolution) and how it ended. The same history the Web UI shows, in the saga's terms.
+ */
+import type { Client } from '@temporalio/client';
+import { decodeTypedSearchAttributes } from '@temporalio/common/lib/converter/payload-search-attributes';
+import { optionalTsToDate } from '@temporalio/common/lib/time';
+import { temporal } from '@temporalio/proto';
+import type { StepActivity } from '../../workflows/saga';
+import { parseStepActivityId, SagaStatusKey } from '../../workflows/saga';
+
+type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
+
+export type TimelineEntry = { eventId: number; at: string | undefined } & (
+  | { type: 'saga-started'; workflowType: string }
+  | ({
+      type: 'step';
+      /** `scheduled`, then `started` (with the Temporal attempt that ran), then how it ended. */
+      event: 'scheduled' | 'started' | 'completed' | 'failed' | 'timed-out' | 'cancelled';
+      activity: string;
+      summary?: string;
+      temporalAttempt?: number;
+      failure?: { type: string; message: string };
+    } & Omit<StepActivity, 'call'>)
+  | { type: 'status'; status: string }
+  | { type: 'update'; name: string }
+  | { type: 'saga-closed'; outcome: string; failure?: { type: string; message: string } }
+);
+
+export interface SagaHistory {
+  timeline: TimelineEntry[];
+  /** The raw event history, as the Temporal API's JSON. */
+  events: unknown[];
+}
+
+export async function sagaHistory(client: Client, workflowId: string): Promise<SagaHistory> {
+  const history = await client.workflow.getHandle(workflowId).fetchHistory();
+  const events = history.events ?? [];
+  return {
+    timeline: timelineOf(events),
+    events: (temporal.api.history.v1.History.fromObject(history).toJSON() as { events?: unknown[] }).events ?? [],
+  };
+}
+
+function failureOf(failure: temporal.api.failure.v1.IFailure | null | undefined) {
+  if (!failure) return undefined;
+  let inner: temporal.api.failure.v1.IFailure | null | undefined = failure;
+  while (inner && !inner.applicationFailureInfo?.type && inner.cause) inner = inner.cause;
+  const type = inner?.applicationFailureInfo?.type || (inner?.timeoutFailureInfo ? 'TimeoutFailure' : 'Failure');
+  return { type, message: inner?.message ?? failure.message ?? '' };
+}
+
+function decodeSummary(event: HistoryEvent): string | undefined {
+  const data = event.userMetadata?.summary?.data;
+  return data ? (JSON.parse(Buffer.from(data).toString('utf8')) as string) : undefined;
+}
+
+export function timelineOf(events: HistoryEvent[]): TimelineEntry[] {
+  const activities = new Map<string, { activity: string; step: StepActivity; summary: string | undefined }>();
+  const timeline: TimelineEntry[] = [];
+  for (const event of events) {
+    const base = { eventId: Number(event.eventId), at: optionalTsToDate(event.eventTime)?.toISOString() };
+    const stepEntry = (
+      scheduledEventId: unknown,
+      entry: { event: 'started' | 'completed' | 'failed' | 'timed-out' | 'cancelled'; temporalAttempt?: number },
+      failure?: temporal.api.failure.v1.IFailure | null,
+    ) => {
+      const scheduled = activities.get(String(scheduledEventId));
+      if (!scheduled) return;
+      const { kind, step, attempt } = scheduled.step;
+      const described = failureOf(failure);
+      timeline.push({
+        ...base,
+        type: 'step',
+        kind,
+        step,
+        attempt,
+        activity: scheduled.activity,
+        ...(scheduled.summary ? { summary: scheduled.summary } : {}),
+        ...entry,
+        ...(described ? { failure: described } : {}),
+      });
+    };
+
+    if (event.workflowExecutionStartedEventAttributes) {
+      const workflowType = event.workflowExecutionStartedEventAttributes.workflowType?.name ?? '';
+      timeline.push({ ...base, type: 'saga-started', workflowType });
+    } else if (event.activityTaskScheduledEventAttributes) {
+      const attributes = event.activityTaskScheduledEventAttributes;
+      const step = parseStepActivityId(attributes.activityId ?? '');
+      if (!step) continue;
+      const info = { activity: attributes.activityType?.name ?? '', step, summary: decodeSummary(event) };
+      activities.set(String(event.eventId), info);
+      timeline.push({
+        ...base,
+        type: 'step',
+        event: 'scheduled',
+        kind: step.kind,
+        step: step.step,
+        attempt: step.attempt,
+        activity: info.activity,
+        ...(info.summary ? { summary: info.summary } : {}),
+      });
+    } else if (event.activityTaskStartedEventAttributes) {
+      const attributes = event.activityTaskStartedEventAttributes;
+      stepEntry(attributes.scheduledEventId, { event: 'started', temporalAttempt: attributes.attempt ?? 1 });
+    } else if (event.activityTaskCompletedEventAttributes) {
+      stepEntry(event.activityTaskCompletedEventAttributes.scheduledEventId, { event: 'completed' });
+    } else if (event.activityTaskFailedEventAttributes) {
+      const attributes = event.activityTaskFailedEventAttributes;
+      stepEntry(attributes.scheduledEventId, { event: 'failed' }, attributes.failure);
+    } else if (event.activityTaskTimedOutEventAttributes) {
+      const attributes = event.activityTaskTimedOutEventAttributes;
+      stepEntry(attributes.scheduledEventId, { event: 'timed-out' }, attributes.failure);
+    } else if (event.activityTaskCanceledEventAttributes) {
+      stepEntry(event.activityTaskCanceledEventAttributes.scheduledEventId, { event: 'cancelled' });
+    } else if (event.upsertWorkflowSearchAttributesEventAttributes) {
+      const fields = event.upsertWorkflowSearchAttributesEventAttributes.searchAttributes?.indexedFields;
+      const status = decodeTypedSearchAttributes(fields).get(SagaStatusKey);
+      if (status) timeline.push({ ...base, type: 'status', status });
+    } else if (event.workflowExecutionUpdateAcceptedEventAttributes) {
+      const name = event.workflowExecutionUpdateAcceptedEventAttributes.acceptedRequest?.input?.name ?? '';
+      timeline.push({ ...base, type: 'update', name });
+    } else if (event.workflowExecutionCompletedEventAttributes) {
+      timeline.push({ ...base, type: 'saga-closed', outcome: 'completed' });
+    } else if (event.workflowExecutionFailedEventAttributes) {
+      const failure = failureOf(event.workflowExecutionFailedEventAttributes.failure);
+      timeline.push({ ...base, type: 'saga-closed', outcome: 'failed', ...(failure ? { failure } : {}) });
+    } else if (event.workflowExecutionCanceledEventAttributes) {
+      timeline.push({ ...base, type: 'saga-closed', outcome: 'cancelled' });
+    } else if (event.workflowExecutionTerminatedEventAttributes) {
+      timeline.push({ ...base, type: 'saga-closed', outcome: 'terminated' });
+    } else if (event.workflowExecutionTimedOutEventAttributes) {
+      timeline.push({ ...base, type: 'saga-closed', outcome: 'timed-out' });
+    }
+  }
+  return timeline;
+}

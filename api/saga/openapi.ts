@@ -1,0 +1,241 @@
+/** A saga trigger's routes, documented from the same declaration that builds them (OpenAPI 3.1, from zod). */
+import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
+import type { Workflow } from '@temporalio/client';
+import { z } from 'zod';
+import { SagaStatus } from '../../workflows/saga';
+import { problemCatalog, ProblemType } from '../problem';
+import {
+  CancelRequestSchema,
+  LinksSchema,
+  ProblemSchema,
+  ResolutionSchema,
+  SagaStateSchema,
+  TimelineEntrySchema,
+} from './schemas';
+import type { SagaTrigger } from './trigger';
+import { CursorSchema, describeTrigger, IdempotencyKeySchema, PageSizeSchema } from './trigger';
+
+/** The security scheme operator routes require. */
+export const operatorSecurityScheme = 'operatorToken';
+
+const pascal = (word: string) => word.charAt(0).toUpperCase() + word.slice(1);
+
+function problems(...types: ProblemType[]) {
+  const byStatus = new Map<number, string[]>();
+  for (const type of types) {
+    const { status, title } = problemCatalog[type];
+    byStatus.set(status, [...(byStatus.get(status) ?? []), `\`${type}\`: ${title}`]);
+  }
+  return Object.fromEntries(
+    [...byStatus].map(([status, titles]) => [
+      status,
+      { description: titles.join('; '), content: { 'application/problem+json': { schema: ProblemSchema } } },
+    ]),
+  );
+}
+
+export function registerSagaTriggerDocs<Input extends z.ZodType, W extends Workflow>(
+  registry: OpenAPIRegistry,
+  trigger: SagaTrigger<Input, W>,
+): void {
+  const { idField } = describeTrigger(trigger);
+  const name = pascal(trigger.singular);
+  const tags = [trigger.resource];
+  const base = `/${trigger.resource}`;
+  const Id = z.uuid().describe(`The ${trigger.singular}'s id.`);
+  const idParams = z.object({ id: Id });
+  const statusValues = trigger.status?.values ?? (Object.values(SagaStatus) as [string, ...string[]]);
+  // Schemas with a `.meta` id become named components (zod-to-openapi reads zod 4's metadata).
+  const Request = trigger.input.meta({ id: `${name}Request` });
+  const View = z
+    .object({ [idField]: Id, status: z.enum(statusValues), saga: SagaStateSchema, links: LinksSchema })
+    .meta({ id: name });
+  const Accepted = z.object({ [idField]: Id, status: z.literal('accepted'), links: LinksSchema });
+  const waitPoints = Object.keys(trigger.waitPoints ?? {});
+  const failureStatuses = [...new Set(Object.values(trigger.failureStatus ?? {}))].filter((status) => status !== 409);
+
+  registry.registerPath({
+    method: 'post',
+    path: base,
+    tags,
+    summary: `Start a ${trigger.singular} saga`,
+    description:
+      `Validates the request and starts the saga; answers 202 at once. With \`Idempotency-Key\`, repeats (even ` +
+      `concurrent ones) return the same ${trigger.singular} and start nothing new.` +
+      (waitPoints.length
+        ? ` With \`?wait=<point>\` the request waits, for a bounded time, until that step succeeds: 201 with the ` +
+          `saga's state, a problem if the saga fails first, or 202 if the step takes longer.`
+        : ''),
+    request: {
+      headers: z.object({ 'Idempotency-Key': IdempotencyKeySchema.optional() }),
+      ...(waitPoints.length
+        ? { query: z.object({ wait: z.enum(waitPoints as [string, ...string[]]).optional() }) }
+        : {}),
+      body: { required: true, content: { 'application/json': { schema: Request } } },
+    },
+    responses: {
+      202: { description: 'Started; the saga runs on.', content: { 'application/json': { schema: Accepted } } },
+      ...(waitPoints.length
+        ? { 201: { description: 'The awaited step succeeded.', content: { 'application/json': { schema: View } } } }
+        : {}),
+      ...problems(
+        ProblemType.ValidationError,
+        ProblemType.PayloadTooLarge,
+        ProblemType.UnsupportedMediaType,
+        ProblemType.IdempotencyKeyReused,
+        ProblemType.TemporalUnavailable,
+        ...(waitPoints.length ? [ProblemType.SagaFailed] : []),
+      ),
+      ...Object.fromEntries(
+        failureStatuses.map((status) => [
+          status,
+          {
+            description: `\`saga-failed\`, for ${Object.entries(trigger.failureStatus ?? {})
+              .filter(([, code]) => code === status)
+              .map(([type]) => type)
+              .join(', ')}`,
+            content: { 'application/problem+json': { schema: ProblemSchema } },
+          },
+        ]),
+      ),
+    },
+  });
+
+  registry.registerPath({
+    method: 'get',
+    path: base,
+    tags,
+    summary: `List ${trigger.resource}, newest first`,
+    description: 'Through Temporal visibility; pass `nextCursor` back as `cursor` for the next page.',
+    request: {
+      query: z.object({
+        pageSize: PageSizeSchema.optional(),
+        cursor: CursorSchema.optional(),
+        ...Object.fromEntries(
+          Object.entries(trigger.filters ?? {}).map(([filter, { schema, description }]) => [
+            filter,
+            schema.optional().describe(description),
+          ]),
+        ),
+      }),
+    },
+    responses: {
+      200: {
+        description: 'One page.',
+        content: {
+          'application/json': {
+            schema: z.object({
+              items: z.array(
+                z.object({
+                  [idField]: z.string(),
+                  workflowId: z.string(),
+                  executionStatus: z.string(),
+                  startedAt: z.string().optional(),
+                  closedAt: z.string().optional(),
+                  searchAttributes: z.record(z.string(), z.unknown()),
+                  links: LinksSchema,
+                }),
+              ),
+              nextCursor: z.string().optional(),
+            }),
+          },
+        },
+      },
+      ...problems(ProblemType.ValidationError, ProblemType.TemporalUnavailable),
+    },
+  });
+
+  registry.registerPath({
+    method: 'get',
+    path: `${base}/{id}`,
+    tags,
+    summary: `Read a ${trigger.singular} and its saga's state`,
+    request: { params: idParams },
+    responses: {
+      200: { description: `The ${trigger.singular}.`, content: { 'application/json': { schema: View } } },
+      ...problems(ProblemType.NotFound, ProblemType.TemporalUnavailable),
+    },
+  });
+
+  registry.registerPath({
+    method: 'post',
+    path: `${base}/{id}/cancel`,
+    tags,
+    summary: `Cancel a ${trigger.singular}`,
+    description: 'Accepted before the saga passes its pivot (it then compensates); refused after, with the reason.',
+    request: {
+      params: idParams,
+      body: { required: false, content: { 'application/json': { schema: CancelRequestSchema } } },
+    },
+    responses: {
+      202: {
+        description: 'Cancelling: the saga compensates.',
+        content: {
+          'application/json': {
+            schema: z.object({ [idField]: Id, status: z.literal('cancelling'), links: LinksSchema }),
+          },
+        },
+      },
+      ...problems(
+        ProblemType.ValidationError,
+        ProblemType.NotFound,
+        ProblemType.CancelRejected,
+        ProblemType.TemporalUnavailable,
+      ),
+    },
+  });
+
+  registry.registerPath({
+    method: 'get',
+    path: `${base}/{id}/history`,
+    tags,
+    summary: `The ${trigger.singular}'s saga history`,
+    description: 'A timeline of its steps and compensations, derived from the event history, and the raw history.',
+    request: { params: idParams },
+    responses: {
+      200: {
+        description: 'The history.',
+        content: {
+          'application/json': {
+            schema: z.object({
+              [idField]: Id,
+              timeline: z.array(TimelineEntrySchema),
+              events: z.array(z.unknown()),
+              links: LinksSchema,
+            }),
+          },
+        },
+      },
+      ...problems(ProblemType.NotFound, ProblemType.TemporalUnavailable),
+    },
+  });
+
+  registry.registerPath({
+    method: 'post',
+    path: `${base}/{id}/compensations/resolve`,
+    tags,
+    summary: 'Resolve an escalated compensation (operators)',
+    description: 'For a saga in `needs_attention`: retry, skip or abort the failed compensation.',
+    security: [{ [operatorSecurityScheme]: [] }],
+    request: {
+      params: idParams,
+      body: { required: true, content: { 'application/json': { schema: ResolutionSchema } } },
+    },
+    responses: {
+      202: {
+        description: 'Accepted; the saga acts on it.',
+        content: {
+          'application/json': { schema: z.object({ [idField]: Id, resolution: ResolutionSchema, links: LinksSchema }) },
+        },
+      },
+      ...problems(
+        ProblemType.ValidationError,
+        ProblemType.Unauthorized,
+        ProblemType.Forbidden,
+        ProblemType.NotFound,
+        ProblemType.ResolutionRejected,
+        ProblemType.TemporalUnavailable,
+      ),
+    },
+  });
+}

@@ -1,0 +1,303 @@
+/**
+ * The framework's HTTP trigger. One declaration per saga (its zod input schema, workflow, task queue, business
+ * key, and how its resource reads) yields every route a client needs, with no route code of its own:
+ *
+ * | route                                        | what it does                                                  |
+ * |----------------------------------------------|---------------------------------------------------------------|
+ * | `POST /<resource>`                           | validates, starts the saga, answers 202 (`?wait=` waits a step) |
+ * | `GET /<resource>`                            | lists sagas through visibility, filtered, with a cursor       |
+ * | `GET /<resource>/:id`                        | the resource and its saga's state                            |
+ * | `POST /<resource>/:id/cancel`                | 202 before the pivot, 409 with the reason after              |
+ * | `GET /<resource>/:id/history`                | the saga's timeline, and its raw event history              |
+ * | `POST /<resource>/:id/compensations/resolve` | an operator resolves an escalated compensation              |
+ *
+ * The same declaration yields the routes' OpenAPI entries (`registerSagaTriggerDocs`).
+ */
+import { createHash, randomUUID } from 'node:crypto';
+import type { Client, Workflow } from '@temporalio/client';
+import type { SearchAttributePair } from '@temporalio/common';
+import type { Request, RequestHandler, Response } from 'express';
+import { Router } from 'express';
+import { z } from 'zod';
+import type { SagaState } from '../../workflows/saga';
+import { HttpProblem, ProblemType, validationProblem } from '../problem';
+import { cancelSaga, getSagaState, listSagas, resolveCompensation, startSaga, startSagaAndWaitForStep } from './client';
+import { sagaHistory } from './history';
+import { CancelRequestSchema, ResolutionSchema } from './schemas';
+
+/** A visibility filter a list request may set: `?<name>=<value>`. */
+export interface ListFilter {
+  /** Validates the value; only values it accepts reach the query, so nothing can be injected. */
+  schema: z.ZodType<string>;
+  /** The visibility query clause for a valid value, e.g. `CustomerId = 'c-1'`. */
+  clause: (value: string) => string;
+  description: string;
+}
+
+export interface SagaTrigger<Input extends z.ZodType, W extends Workflow> {
+  /** The collection, in the path: `orders` serves `/orders`. */
+  resource: string;
+  /** One of them, for ids and docs: `order` names the id `orderId`. */
+  singular: string;
+  /** The request body of `POST /<resource>`. */
+  input: Input;
+  /** The workflow function, or its type name when the API does not import workflow code. */
+  workflow: W | string;
+  /** The workflow type, for listing. */
+  workflowType: string;
+  taskQueue: string;
+  /** The saga's business key. @default `<singular>-<id>` */
+  workflowId?: (id: string) => string;
+  /** The workflow's arguments, from the valid input and the new resource id. */
+  args: (input: z.infer<Input>, id: string) => Parameters<W>;
+  /** One line for the Web UI (markdown). @default none */
+  summary?: (input: z.infer<Input>, id: string) => string;
+  /** Longer markdown for the Web UI. @default none */
+  details?: (input: z.infer<Input>, id: string) => string;
+  /** The domain's search attributes, set at start. @default none */
+  searchAttributes?: (input: z.infer<Input>, id: string) => SearchAttributePair[];
+  /** The resource's own status, read off the saga's state. @default the saga's status */
+  status?: { values: readonly [string, ...string[]]; of: (state: SagaState) => string };
+  /** List filters beyond the built-in ones. @default none */
+  filters?: Record<string, ListFilter>;
+  /** Steps a start may wait for (`?wait=<name>`), by name, e.g. `{ charged: 'chargePayment' }`. @default none */
+  waitPoints?: Record<string, string>;
+  /** HTTP status for a saga failure a waiting request sees, by failure type. @default 409 for every type */
+  failureStatus?: Record<string, number>;
+}
+
+/**
+ * A trigger of any saga, for lists of them. `any` is the honest type here: each trigger's input and workflow types
+ * are checked where it is declared, and a list of different sagas has no common one.
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type AnySagaTrigger = SagaTrigger<any, any>;
+
+export interface SagaRouteDeps {
+  client: Client;
+  /** Base URL of the Temporal Web UI, to link each saga's page. */
+  webUiUrl?: string | undefined;
+  /** Guards the operator routes. */
+  requireOperator: RequestHandler;
+  /** How long a request waits for a saga step before answering 202. */
+  waitTimeoutMs: number;
+  /** Every other call to Temporal must answer within this, or the request gets a 503. */
+  temporalTimeoutMs: number;
+}
+
+/** What a trigger's routes are built from, with its defaults applied. */
+export function describeTrigger<Input extends z.ZodType, W extends Workflow>(trigger: SagaTrigger<Input, W>) {
+  return {
+    idField: `${trigger.singular}Id`,
+    workflowIdOf: trigger.workflowId ?? ((id: string) => `${trigger.singular}-${id}`),
+    statusOf: trigger.status?.of ?? ((state: SagaState) => state.status),
+  };
+}
+
+export const IdempotencyKeySchema = z
+  .string()
+  .regex(/^[\x21-\x7e]{1,255}$/, 'expected 1 to 255 visible ASCII characters')
+  .describe('Repeats of a request with the same key return the same resource and start nothing new.');
+
+export const PageSizeSchema = z.coerce.number().int().min(1).max(100).default(20);
+export const CursorSchema = z.string().regex(/^[\w-]{1,2000}$/, 'expected the nextCursor of a previous page');
+const IdSchema = z.uuid();
+
+/**
+ * The resource id for an `Idempotency-Key`: the same key always names the same saga, so that concurrent repeats
+ * meet at one workflow id (Temporal starts it once) instead of racing.
+ */
+export function idForKey(resource: string, key: string): string {
+  const bytes = createHash('sha256').update(`${resource}\n${key}`).digest().subarray(0, 16);
+  bytes[6] = (bytes[6]! & 0x0f) | 0x80; // UUID version 8: application-defined
+  bytes[8] = (bytes[8]! & 0x3f) | 0x80; // RFC 9562 variant
+  const hex = bytes.toString('hex');
+  return [hex.slice(0, 8), hex.slice(8, 12), hex.slice(12, 16), hex.slice(16, 20), hex.slice(20)].join('-');
+}
+
+/** The request's id (see request-log.ts), as set by `genReqId`: always a string there. */
+function requestIdOf(req: Request): string {
+  return typeof req.id === 'string' ? req.id : JSON.stringify(req.id);
+}
+
+function fingerprint(input: unknown): string {
+  return createHash('sha256').update(JSON.stringify(input)).digest('base64url');
+}
+
+export function createSagaRouter<Input extends z.ZodType, W extends Workflow>(
+  trigger: SagaTrigger<Input, W>,
+  deps: SagaRouteDeps,
+): Router {
+  const { client, webUiUrl, requireOperator } = deps;
+  const { idField, workflowIdOf, statusOf } = describeTrigger(trigger);
+  const router = Router();
+  const withinDeadline = <T>(fn: () => Promise<T>) =>
+    client.connection.withDeadline(Date.now() + deps.temporalTimeoutMs, fn);
+
+  const links = (id: string) => ({
+    self: `/${trigger.resource}/${id}`,
+    ...(webUiUrl
+      ? {
+          webUi: `${webUiUrl}/namespaces/${encodeURIComponent(client.options.namespace)}/workflows/${encodeURIComponent(workflowIdOf(id))}`,
+        }
+      : {}),
+  });
+  const view = (id: string, state: SagaState) => ({
+    [idField]: id,
+    status: statusOf(state),
+    saga: state,
+    links: links(id),
+  });
+
+  /** The `:id` of a route, or 404: ids are UUIDs, anything else names nothing. */
+  const idOf = (req: Request): string => {
+    const id = String(req.params.id);
+    if (!IdSchema.safeParse(id).success) {
+      throw new HttpProblem(ProblemType.NotFound, `There is no ${trigger.singular} ${id}.`);
+    }
+    return id;
+  };
+  const notFound = (id: string) => new HttpProblem(ProblemType.NotFound, `There is no ${trigger.singular} ${id}.`);
+  const orNotFound = async <T>(id: string, fn: () => Promise<T>): Promise<T> => {
+    try {
+      return await fn();
+    } catch (error) {
+      if ((error as Error).name === 'WorkflowNotFoundError') throw notFound(id);
+      throw error;
+    }
+  };
+
+  router.post('/', async (req: Request, res: Response) => {
+    if (!req.is('application/json')) {
+      throw new HttpProblem(ProblemType.UnsupportedMediaType, 'Send the body as application/json.');
+    }
+    const parsed = trigger.input.safeParse(req.body);
+    if (!parsed.success) throw validationProblem(parsed.error);
+    const rawKey = req.get('idempotency-key');
+    const key = rawKey === undefined ? undefined : IdempotencyKeySchema.safeParse(rawKey);
+    if (key && !key.success) throw validationProblem(key.error, 'Idempotency-Key header');
+    const wait = z
+      .enum(Object.keys(trigger.waitPoints ?? {}) as [string, ...string[]])
+      .optional()
+      .safeParse(req.query.wait);
+    if (!wait.success) throw validationProblem(wait.error, 'wait parameter');
+
+    const input = parsed.data;
+    const id = key ? idForKey(trigger.resource, key.data) : randomUUID();
+    const requestFingerprint = fingerprint(input);
+    const options = {
+      workflowId: workflowIdOf(id),
+      taskQueue: trigger.taskQueue,
+      args: trigger.args(input, id),
+      memo: { requestId: requestIdOf(req), requestFingerprint },
+      ...(trigger.summary ? { summary: trigger.summary(input, id) } : {}),
+      ...(trigger.details ? { details: trigger.details(input, id) } : {}),
+      ...(trigger.searchAttributes ? { searchAttributes: trigger.searchAttributes(input, id) } : {}),
+    };
+    const waitStep = wait.data ? trigger.waitPoints?.[wait.data] : undefined;
+    const outcome = waitStep
+      ? await startSagaAndWaitForStep(client, trigger.workflow, {
+          ...options,
+          step: waitStep,
+          timeoutMs: deps.waitTimeoutMs,
+        })
+      : (await withinDeadline(() => startSaga(client, trigger.workflow, options)), { outcome: 'pending' as const });
+
+    if (key) {
+      // A repeat meets the first saga; it must be the same request, or the key was reused for another one.
+      const { memo } = await withinDeadline(() => client.workflow.getHandle(options.workflowId).describe());
+      if (memo?.requestFingerprint !== requestFingerprint) {
+        throw new HttpProblem(
+          ProblemType.IdempotencyKeyReused,
+          `Idempotency-Key '${key.data}' was first used with a different request body.`,
+        );
+      }
+    }
+    req.log.info({ workflowId: options.workflowId, [idField]: id }, `${trigger.singular} saga started`);
+    res.location(`/${trigger.resource}/${id}`);
+    if (outcome.outcome === 'reached') {
+      res.status(201).json(view(id, outcome.state));
+    } else if (outcome.outcome === 'failed') {
+      throw new HttpProblem(
+        ProblemType.SagaFailed,
+        `The ${trigger.singular} failed: ${outcome.failure.message}`,
+        { [idField]: id, failure: outcome.failure },
+        trigger.failureStatus?.[outcome.failure.type],
+      );
+    } else {
+      res.status(202).json({ [idField]: id, status: 'accepted', links: links(id) });
+    }
+  });
+
+  router.get('/', async (req: Request, res: Response) => {
+    const filters = Object.entries(trigger.filters ?? {});
+    const query = z
+      .strictObject({
+        pageSize: PageSizeSchema,
+        cursor: CursorSchema.optional(),
+        ...Object.fromEntries(filters.map(([name, filter]) => [name, filter.schema.optional()])),
+      })
+      .safeParse(req.query);
+    if (!query.success) throw validationProblem(query.error, 'query');
+    const values: Record<string, unknown> = query.data;
+    const clauses = [
+      `WorkflowType = '${trigger.workflowType}'`,
+      ...filters.flatMap(([name, filter]) => {
+        const value = values[name];
+        return typeof value === 'string' ? [`(${filter.clause(value)})`] : [];
+      }),
+    ];
+    const page = await withinDeadline(() =>
+      listSagas(client, {
+        query: `${clauses.join(' AND ')} ORDER BY StartTime DESC`,
+        pageSize: query.data.pageSize,
+        cursor: query.data.cursor,
+      }),
+    );
+    const prefix = workflowIdOf('');
+    res.json({
+      items: page.sagas.map((saga) => {
+        const id = saga.workflowId.startsWith(prefix) ? saga.workflowId.slice(prefix.length) : saga.workflowId;
+        return { [idField]: id, ...saga, links: links(id) };
+      }),
+      ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}),
+    });
+  });
+
+  router.get('/:id', async (req: Request, res: Response) => {
+    const id = idOf(req);
+    const state = await orNotFound(id, () => withinDeadline(() => getSagaState(client, workflowIdOf(id))));
+    res.json(view(id, state));
+  });
+
+  router.post('/:id/cancel', async (req: Request, res: Response) => {
+    const id = idOf(req);
+    const body = CancelRequestSchema.safeParse(req.body ?? {});
+    if (!body.success) throw validationProblem(body.error);
+    const reason = body.data.reason ?? `Cancelled through the API (request ${requestIdOf(req)}).`;
+    const outcome = await orNotFound(id, () => withinDeadline(() => cancelSaga(client, workflowIdOf(id), reason)));
+    if (!outcome.accepted) throw new HttpProblem(ProblemType.CancelRejected, outcome.reason, { [idField]: id });
+    req.log.info({ workflowId: workflowIdOf(id), reason }, `${trigger.singular} saga cancelling`);
+    res.status(202).json({ [idField]: id, status: 'cancelling', links: links(id) });
+  });
+
+  router.get('/:id/history', async (req: Request, res: Response) => {
+    const id = idOf(req);
+    const history = await orNotFound(id, () => withinDeadline(() => sagaHistory(client, workflowIdOf(id))));
+    res.json({ [idField]: id, ...history, links: links(id) });
+  });
+
+  router.post('/:id/compensations/resolve', requireOperator, async (req: Request, res: Response) => {
+    const id = idOf(req);
+    const body = ResolutionSchema.safeParse(req.body);
+    if (!body.success) throw validationProblem(body.error);
+    const outcome = await orNotFound(id, () =>
+      withinDeadline(() => resolveCompensation(client, workflowIdOf(id), body.data)),
+    );
+    if (!outcome.accepted) throw new HttpProblem(ProblemType.ResolutionRejected, outcome.reason, { [idField]: id });
+    req.log.info({ workflowId: workflowIdOf(id), resolution: body.data }, 'compensation resolved by an operator');
+    res.status(202).json({ [idField]: id, resolution: outcome.resolution, links: links(id) });
+  });
+
+  return router;
+}

@@ -202,9 +202,30 @@ export async function cancelSaga(client: Client, workflowId: string, reason: str
     const result = await client.workflow.getHandle(workflowId).executeUpdate(cancelSagaUpdate, { args: [{ reason }] });
     return { accepted: true, status: result.status };
   } catch (error) {
-    const refusal = refusalOf(error, SagaFailureType.CancelRejected);
+    const refusal =
+      refusalOf(error, SagaFailureType.CancelRejected) ??
+      (await endedRefusal(client, workflowId, error, 'there is nothing left to cancel'));
     if (refusal !== undefined) return { accepted: false, reason: refusal };
     throw error;
+  }
+}
+
+/**
+ * An Update to a saga that has ended fails as "not found"; the saga is still there to say how it ended. Answers
+ * `undefined` when the workflow truly does not exist.
+ */
+async function endedRefusal(
+  client: Client,
+  workflowId: string,
+  error: unknown,
+  consequence: string,
+): Promise<string | undefined> {
+  if ((error as Error | undefined)?.name !== 'WorkflowNotFoundError') return undefined;
+  try {
+    const state = await getSagaState(client, workflowId);
+    return `The saga is ${state.status}: ${consequence}.`;
+  } catch {
+    return undefined;
   }
 }
 
@@ -223,7 +244,9 @@ export async function resolveCompensation(
       .executeUpdate(resolveCompensationUpdate, { args: [resolution] });
     return { accepted: true, resolution: accepted };
   } catch (error) {
-    const refusal = refusalOf(error, SagaFailureType.ResolutionRejected);
+    const refusal =
+      refusalOf(error, SagaFailureType.ResolutionRejected) ??
+      (await endedRefusal(client, workflowId, error, 'there is no compensation to resolve'));
     if (refusal !== undefined) return { accepted: false, reason: refusal };
     throw error;
   }

@@ -249,7 +249,8 @@ export function createSagaRouter<Input extends z.ZodType, W extends Workflow>(
     ];
     const page = await withinDeadline(() =>
       listSagas(client, {
-        query: `${clauses.join(' AND ')} ORDER BY StartTime DESC`,
+        // Visibility lists newest first; SQL visibility stores refuse an explicit ORDER BY.
+        query: clauses.join(' AND '),
         pageSize: query.data.pageSize,
         cursor: query.data.cursor,
       }),

@@ -1,0 +1,313 @@
+/**
+ * The order API's surface beyond placing an order: idempotent starts, waiting for the payment, cancellation,
+ * listing, the history timeline, and the OpenAPI document.
+ */
+import { randomUUID } from 'node:crypto';
+import { execFileSync } from 'node:child_process';
+import path from 'node:path';
+import type { Router } from 'express';
+import { createHealthRoutes } from '../api/health';
+import { requireOperator } from '../api/operator-auth';
+import { orderTrigger, orderWorkflowId } from '../api/orders/trigger';
+import { createSagaRouter } from '../api/saga/trigger';
+import { orderRequest } from './fixtures/orders';
+import type { JsonResponse } from './http';
+import { eventually, postJson, request } from './http';
+import { orderReaches, placeOrder } from './orders';
+import type { TestSystem } from './system';
+import { startTestSystem } from './system';
+
+interface Problem {
+  type: string;
+  status: number;
+  detail: string;
+  failure?: { type: string };
+}
+
+async function countWorkflows(system: TestSystem, query: string): Promise<number> {
+  return (await system.client.workflow.count(query)).count;
+}
+
+/**
+ * Validates an OpenAPI document with @seriousme/openapi-schema-validator (the official 3.1 JSON schemas, through
+ * ajv). It is an ES module, which jest's CommonJS runtime cannot load, so it runs in a node process of its own.
+ */
+function validateOpenApi(document: unknown): { valid: boolean; version?: string; errors?: unknown } {
+  const script = `
+    import { Validator } from '@seriousme/openapi-schema-validator';
+    const document = JSON.parse(await new Promise((resolve) => {
+      let text = '';
+      process.stdin.on('data', (chunk) => (text += chunk)).on('end', () => resolve(text));
+    }));
+    const validator = new Validator();
+    const result = await validator.validate(document);
+    console.log(JSON.stringify({ valid: result.valid, version: validator.version, ...(result.valid ? {} : { errors: result.errors }) }));
+  `;
+  const output = execFileSync(process.execPath, ['--input-type=module', '-e', script], {
+    cwd: path.resolve(__dirname, '..'),
+    input: JSON.stringify(document),
+    encoding: 'utf8',
+  });
+  return JSON.parse(output) as { valid: boolean; version?: string; errors?: unknown };
+}
+
+/** The routes of an express router, as `METHOD /prefix/path/{param}`. */
+function routesOf(router: Router, prefix: string): string[] {
+  const layers = router.stack as { route?: { path: string; methods: Record<string, boolean> } }[];
+  return layers.flatMap(({ route }) =>
+    route
+      ? Object.keys(route.methods).map(
+          (method) =>
+            `${method.toUpperCase()} ${`${prefix}${route.path === '/' ? '' : route.path}`.replace(/:(\w+)/g, '{$1}')}`,
+        )
+      : [],
+  );
+}
+
+describe('the order API', () => {
+  describe('with every service running', () => {
+    let system: TestSystem;
+    beforeAll(async () => {
+      system = await startTestSystem();
+    });
+    afterAll(async () => {
+      await system?.stop();
+    });
+
+    it('starts one saga for ten concurrent requests with one Idempotency-Key, and all get the same order', async () => {
+      const key = `checkout-${randomUUID()}`;
+      const body = orderRequest();
+      const answers = await Promise.all(
+        Array.from({ length: 10 }, () =>
+          request(`${system.apiUrl}/orders`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json', 'idempotency-key': key },
+            body: JSON.stringify(body),
+          }),
+        ),
+      );
+      expect(answers.map((answer) => answer.status)).toEqual(Array(10).fill(202));
+      const orderIds = new Set(answers.map((answer) => (answer.body as { orderId: string }).orderId));
+      expect(orderIds.size).toBe(1);
+      const [orderId] = [...orderIds] as [string];
+
+      await orderReaches(system.apiUrl, orderId, ['completed']);
+      const workflows = await eventually(async () => {
+        const count = await countWorkflows(system, `WorkflowId = '${orderWorkflowId(orderId)}'`);
+        return count > 0 ? count : undefined;
+      });
+      expect(workflows).toBe(1);
+      const charges = await system.databases.payments
+        .selectFrom('charges')
+        .selectAll()
+        .where('order_id', '=', orderId)
+        .execute();
+      expect(charges).toHaveLength(1);
+
+      // The same key with another body is a client bug, not a repeat.
+      const reused = await request(`${system.apiUrl}/orders`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'idempotency-key': key },
+        body: JSON.stringify(orderRequest()),
+      });
+      expect(reused.status).toBe(422);
+      expect((reused.body as Problem).type).toBe('urn:temporal-saga:problem:idempotency-key-reused');
+    });
+
+    it('cancels an order before its pivot: 202, and the order ends cancelled with its charge refunded', async () => {
+      // tok_slow: the charge is written, then the payment service takes 5 s to answer, before the pivot.
+      const orderId = await placeOrder(system.apiUrl, { paymentToken: 'tok_slow' });
+      await eventually(async () => {
+        const charge = await system.databases.payments
+          .selectFrom('charges')
+          .select('charge_id')
+          .where('order_id', '=', orderId)
+          .executeTakeFirst();
+        return charge;
+      });
+      const cancel = await postJson(`${system.apiUrl}/orders/${orderId}/cancel`, { reason: 'changed my mind' });
+      expect(cancel.status).toBe(202);
+      expect(cancel.body).toMatchObject({ orderId, status: 'cancelling' });
+
+      const cancelled = await orderReaches(system.apiUrl, orderId, ['cancelled']);
+      expect(cancelled.saga.failure).toMatchObject({ type: 'SagaCancelled', message: 'changed my mind' });
+      const refunds = await system.databases.payments.selectFrom('refunds').selectAll().execute();
+      const charge = await system.databases.payments
+        .selectFrom('charges')
+        .selectAll()
+        .where('order_id', '=', orderId)
+        .executeTakeFirstOrThrow();
+      expect(charge.status).toBe('refunded');
+      expect(refunds.filter((refund) => refund.charge_id === charge.charge_id)).toHaveLength(1);
+    });
+
+    it('refuses to cancel an order that has passed its pivot, with the reason', async () => {
+      const orderId = await placeOrder(system.apiUrl);
+      await orderReaches(system.apiUrl, orderId, ['completed']);
+      const cancel = await postJson(`${system.apiUrl}/orders/${orderId}/cancel`, {});
+      expect(cancel.status).toBe(409);
+      expect(cancel.contentType).toMatch(/^application\/problem\+json/);
+      expect(cancel.body).toMatchObject({
+        type: 'urn:temporal-saga:problem:cancel-rejected',
+        detail: 'The saga is completed: there is nothing left to cancel.',
+      });
+      expect((await request(`${system.apiUrl}/orders/${randomUUID()}/cancel`, { method: 'POST' })).status).toBe(404);
+    });
+
+    it("lists a customer's orders by status across pages", async () => {
+      const customerId = `customer-${randomUUID()}`;
+      const completed = await Promise.all([1, 2, 3].map(() => placeOrder(system.apiUrl, { customerId })));
+      const declined = await placeOrder(system.apiUrl, { customerId, paymentToken: 'tok_declined' });
+      for (const orderId of completed) await orderReaches(system.apiUrl, orderId, ['completed']);
+      await orderReaches(system.apiUrl, declined, ['cancelled']);
+
+      const list = (query: string) => request(`${system.apiUrl}/orders?${query}`);
+      const firstPage = await eventually(async () => {
+        const page = await list(`customerId=${customerId}&status=completed&pageSize=2`);
+        if (page.status !== 200) throw new Error(`GET /orders answered ${page.status}: ${JSON.stringify(page.body)}`);
+        const body = page.body as { items: { orderId: string }[]; nextCursor?: string };
+        return body.items.length === 2 && body.nextCursor ? body : undefined;
+      });
+      const secondPage = (
+        await list(`customerId=${customerId}&status=completed&pageSize=2&cursor=${firstPage.nextCursor}`)
+      ).body as { items: { orderId: string }[]; nextCursor?: string };
+      expect(secondPage.items).toHaveLength(1);
+      expect(secondPage.nextCursor).toBeUndefined();
+      expect([...firstPage.items, ...secondPage.items].map((item) => item.orderId).sort()).toEqual(
+        [...completed].sort(),
+      );
+
+      const cancelled = (await eventually(async () => {
+        const body = (await list(`customerId=${customerId}&status=cancelled`)).body as { items: { orderId: string }[] };
+        return body.items.length ? body : undefined;
+      })) as { items: { orderId: string; searchAttributes: Record<string, unknown> }[] };
+      expect(cancelled.items.map((item) => item.orderId)).toEqual([declined]);
+      expect(cancelled.items[0]?.searchAttributes).toMatchObject({ CustomerId: customerId, SagaStatus: 'compensated' });
+
+      const invalid: JsonResponse = await list('status=lost&pageSize=1000');
+      expect(invalid.status).toBe(400);
+      expect((invalid.body as { issues: { path: string }[] }).issues.map((issue) => issue.path).sort()).toEqual([
+        'pageSize',
+        'status',
+      ]);
+    });
+
+    it("reads a declined order's history as a timeline of its steps and compensations, in order", async () => {
+      const orderId = await placeOrder(system.apiUrl, { paymentToken: 'tok_declined' });
+      await orderReaches(system.apiUrl, orderId, ['cancelled']);
+      const history = await request(`${system.apiUrl}/orders/${orderId}/history`);
+      expect(history.status).toBe(200);
+      const { timeline, events } = history.body as {
+        timeline: {
+          type: string;
+          kind?: string;
+          step?: string;
+          event?: string;
+          status?: string;
+          outcome?: string;
+          failure?: { type: string };
+        }[];
+        events: { eventType: string }[];
+      };
+      const steps = timeline
+        .filter((entry) => entry.type === 'step' && entry.event !== 'started')
+        .map((entry) => `${entry.kind} ${entry.step} ${entry.event}`);
+      expect(steps).toEqual([
+        'action createOrder scheduled',
+        'action createOrder completed',
+        'action reserveStock scheduled',
+        'action reserveStock completed',
+        'action chargePayment scheduled',
+        'action chargePayment failed',
+        'compensation reserveStock scheduled',
+        'compensation reserveStock completed',
+        'compensation createOrder scheduled',
+        'compensation createOrder completed',
+      ]);
+      expect(timeline.filter((entry) => entry.type === 'status').map((entry) => entry.status)).toEqual([
+        'running',
+        'compensating',
+        'compensated',
+      ]);
+      expect(timeline.at(-1)).toMatchObject({
+        type: 'saga-closed',
+        outcome: 'failed',
+        failure: { type: 'PaymentDeclined' },
+      });
+      expect(events[0]?.eventType).toBe('EVENT_TYPE_WORKFLOW_EXECUTION_STARTED');
+      expect(events.length).toBeGreaterThan(timeline.length);
+    });
+
+    it('publishes an OpenAPI 3.1 document that validates and covers every route', async () => {
+      const response = await request(`${system.apiUrl}/openapi.json`);
+      expect(response.status).toBe(200);
+      const document = response.body as { openapi: string; paths: Record<string, Record<string, unknown>> };
+      expect(document.openapi).toBe('3.1.0');
+      expect(validateOpenApi(document)).toEqual({ valid: true, version: '3.1' });
+
+      const documented = Object.entries(document.paths).flatMap(([path, operations]) =>
+        Object.keys(operations).map((method) => `${method.toUpperCase()} ${path}`),
+      );
+      const routeDeps = {
+        client: system.client,
+        requireOperator: requireOperator(undefined),
+        waitTimeoutMs: 1,
+        temporalTimeoutMs: 1,
+      };
+      const served = [
+        ...routesOf(createHealthRoutes(system.client, 1), ''),
+        ...routesOf(createSagaRouter(orderTrigger, routeDeps), '/orders'),
+      ];
+      expect(documented.sort()).toEqual(served.sort());
+    });
+  });
+
+  describe('with shipping down', () => {
+    let system: TestSystem;
+    beforeAll(async () => {
+      system = await startTestSystem({ only: ['orders', 'inventory', 'payments'], app: { waitTimeoutMs: 15_000 } });
+    });
+    afterAll(async () => {
+      await system?.stop();
+    });
+
+    it('waits for the payment, not for shipping: 201 with the charged order', async () => {
+      const response = await postJson(`${system.apiUrl}/orders?wait=charged`, orderRequest());
+      expect(response.status).toBe(201);
+      const body = response.body as {
+        orderId: string;
+        status: string;
+        saga: { steps: { name: string; status: string }[] };
+      };
+      expect(response.location).toBe(`/orders/${body.orderId}`);
+      expect(body.saga.steps.find((step) => step.name === 'chargePayment')?.status).toBe('succeeded');
+      expect(['processing', 'awaiting_shipment']).toContain(body.status);
+      await orderReaches(system.apiUrl, body.orderId, ['awaiting_shipment']);
+    });
+
+    it('answers a declined payment with 402 problem+json, and the order is cancelled', async () => {
+      const response = await postJson(
+        `${system.apiUrl}/orders?wait=charged`,
+        orderRequest({ paymentToken: 'tok_declined' }),
+      );
+      expect(response.status).toBe(402);
+      expect(response.contentType).toMatch(/^application\/problem\+json/);
+      const problem = response.body as Problem & { orderId: string };
+      expect(problem).toMatchObject({
+        type: 'urn:temporal-saga:problem:saga-failed',
+        failure: { type: 'PaymentDeclined' },
+      });
+      await orderReaches(system.apiUrl, problem.orderId, ['cancelled', 'cancelling']);
+    });
+
+    it('refuses to cancel an order whose shipment (the pivot) is under way', async () => {
+      const orderId = await placeOrder(system.apiUrl);
+      await orderReaches(system.apiUrl, orderId, ['awaiting_shipment']);
+      const cancel = await postJson(`${system.apiUrl}/orders/${orderId}/cancel`, {});
+      expect(cancel.status).toBe(409);
+      expect((cancel.body as Problem).detail).toBe(
+        "The pivot step 'requestShipment' is running: the saga may no longer be undone.",
+      );
+    });
+  });
+});

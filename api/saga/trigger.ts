@@ -115,6 +115,16 @@ export function idForKey(resource: string, key: string): string {
   return [hex.slice(0, 8), hex.slice(8, 12), hex.slice(12, 16), hex.slice(16, 20), hex.slice(20)].join('-');
 }
 
+/** The SDK's WorkflowNotFoundError, or a raw gRPC NOT_FOUND (fetching the history of no workflow). */
+function isNotFound(error: unknown): boolean {
+  let current = error as { name?: unknown; code?: unknown; cause?: unknown } | undefined;
+  for (let depth = 0; current && depth < 10; depth++) {
+    if (current.name === 'WorkflowNotFoundError' || current.code === 5) return true;
+    current = current.cause as typeof current;
+  }
+  return false;
+}
+
 /** The request's id (see request-log.ts), as set by `genReqId`: always a string there. */
 function requestIdOf(req: Request): string {
   return typeof req.id === 'string' ? req.id : JSON.stringify(req.id);
@@ -162,7 +172,7 @@ export function createSagaRouter<Input extends z.ZodType, W extends Workflow>(
     try {
       return await fn();
     } catch (error) {
-      if ((error as Error).name === 'WorkflowNotFoundError') throw notFound(id);
+      if (isNotFound(error)) throw notFound(id);
       throw error;
     }
   };

@@ -35,7 +35,7 @@ export interface AppDeps {
   sagas?: readonly AnySagaTrigger[];
   /** How long `?wait=` may hold a request. @default 5000 */
   waitTimeoutMs?: number;
-  /** How long any other call to Temporal may take before a 503. @default 4000 */
+  /** How long any other call to Temporal may take before a 503. @default 2500 */
   temporalTimeoutMs?: number;
 }
 
@@ -43,7 +43,7 @@ export interface AppDeps {
 export const bodyLimit = '64kb';
 
 export function createApp(deps: AppDeps): express.Express {
-  const { client, sagas = [orderTrigger], temporalTimeoutMs = 4000 } = deps;
+  const { client, sagas = [orderTrigger], temporalTimeoutMs = 2500 } = deps;
   const openApiDocument = createOpenApiDocument(sagas);
   const app = express();
   app.disable('x-powered-by');

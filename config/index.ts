@@ -29,7 +29,7 @@ const EnvSchema = z.object({
   OPERATOR_TOKEN: z.string().min(16, 'use at least 16 characters').optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   API_WAIT_MS: z.coerce.number().int().min(0).max(60_000).default(5000),
-  TEMPORAL_RPC_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(4000),
+  TEMPORAL_RPC_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(2500),
 });
 
 export interface Config {
@@ -71,7 +71,7 @@ export interface Config {
     logLevel: string;
     /** How long `?wait=` may hold a request before answering 202. @default 5000 */
     waitTimeoutMs: number;
-    /** Any other Temporal call must answer within this, or the request gets a 503. @default 4000 */
+    /** Any other Temporal call must answer within this, or the request gets a 503. @default 2500 */
     temporalTimeoutMs: number;
   };
 }

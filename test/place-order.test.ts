@@ -19,9 +19,20 @@ describe('placing an order over HTTP', () => {
 
   it('answers 202 at once, and the saga completes through every service, each on its own task queue', async () => {
     const body = orderRequest();
-    const accepted = await postJson(`${system.apiUrl}/orders`, body);
+    const requestId = `req-${randomUUID()}`;
+    const response = await fetch(`${system.apiUrl}/orders`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-request-id': requestId },
+      body: JSON.stringify(body),
+    });
+    const accepted = {
+      status: response.status,
+      location: response.headers.get('location'),
+      body: await response.json(),
+    };
 
     expect(accepted.status).toBe(202);
+    expect(response.headers.get('x-request-id')).toBe(requestId);
     const { orderId } = accepted.body as { orderId: string };
     expect(orderId).toMatch(/^[0-9a-f-]{36}$/);
     expect(accepted.location).toBe(`/orders/${orderId}`);
@@ -41,6 +52,7 @@ describe('placing an order over HTTP', () => {
 
     const handle = system.client.workflow.getHandle(orderWorkflowId(orderId));
     const description = await handle.describe();
+    expect(description.memo).toMatchObject({ requestId }); // a log line leads to the saga, and back
     expect(await description.staticSummary()).toBe(`Order ${orderId}: 3 item(s), 74.99, customer ${body.customerId}`);
     expect(await description.staticDetails()).toContain('| SKU-1 | 2 | 12.50 | 25.00 |');
 

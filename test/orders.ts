@@ -1,5 +1,7 @@
 /** Placing orders over HTTP and waiting for their sagas, for the order system's tests. */
+import type { Client } from '@temporalio/client';
 import type { PlaceOrderRequest } from '../api/orders/schema';
+import { orderWorkflowId } from '../api/orders/trigger';
 import { orderRequest } from './fixtures/orders';
 import type { JsonResponse } from './http';
 import { eventually, postJson, request } from './http';
@@ -45,4 +47,19 @@ export function orderReaches(
       cause: error,
     });
   });
+}
+
+/**
+ * The order sagas started since `since`, other than a valid sentinel order placed now: once visibility shows the
+ * sentinel, it shows every start before it too. A test that sent only invalid requests expects none.
+ */
+export async function ordersStartedSince(system: { apiUrl: string; client: Client }, since: Date): Promise<string[]> {
+  const sentinel = orderWorkflowId(await placeOrder(system.apiUrl));
+  const started = await eventually(async () => {
+    const ids: string[] = [];
+    const query = `WorkflowType = 'placeOrder' AND StartTime >= '${since.toISOString()}'`;
+    for await (const execution of system.client.workflow.list({ query })) ids.push(execution.workflowId);
+    return ids.includes(sentinel) ? ids : undefined;
+  });
+  return started.filter((id) => id !== sentinel);
 }

@@ -31,6 +31,8 @@ export interface DevServer {
   webUiUrl: string | undefined;
   /** Where the binary came from. */
   binarySource: string;
+  /** The `temporal` CLI binary, for commands against this server; absent when the SDK downloaded it. */
+  cliPath: string | undefined;
   /** Stops the server process and waits for it to exit. */
   stop: () => Promise<void>;
 }
@@ -68,6 +70,7 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
     namespace,
     webUiUrl: options.uiPort ? `http://localhost:${options.uiPort}` : undefined,
     binarySource: binary.source,
+    cliPath: binary.executable.type === 'existing-path' ? binary.executable.path : undefined,
     stop: () => environment.teardown(),
   };
 }

@@ -1,0 +1,263 @@
+/**
+ * `npm run histories:record`: runs every saga scenario on a fresh embedded Temporal server with the real services,
+ * and writes each workflow's event history to test/fixtures/histories/, with a manifest (scenario, workflow type,
+ * id, code version). The replay suite replays them all against the current code on every test run.
+ *
+ * Histories of the order saga come from the real services; the engine's own scenarios (an escalation resolved by
+ * an operator, a parallel group that fails) from the test sagas in test/sagas/.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { Client, Connection } from '@temporalio/client';
+import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
+import { orderTrigger, orderWorkflowId } from '../api/orders/trigger';
+import { cancelSaga, getSagaState, resolveCompensation, startSaga } from '../api/saga/client';
+import { loadConfig } from '../config';
+import { createSagaTestActivities, TestService } from '../test/sagas/activities';
+import { orderRequest } from '../test/fixtures/orders';
+import type { PlaceOrderRequest } from '../api/orders/schema';
+import type { ScriptedSagaInput } from '../test/sagas/workflows';
+import { startDevServer } from '../workers/dev-server';
+import type { RunningServices } from '../workers/service-workers';
+import { startServices } from '../workers/service-workers';
+
+export const historiesDir = path.resolve(__dirname, '../test/fixtures/histories');
+const sagaTestQueue = 'saga-fixtures';
+
+export interface FixtureEntry {
+  scenario: string;
+  file: string;
+  workflowType: 'placeOrder' | 'scriptedSaga';
+  workflowId: string;
+  /** How the recorded run ended, or `running`. */
+  status: string;
+  /** The commit the history was recorded with. */
+  codeVersion: string;
+  recordedAt: string;
+}
+
+interface Recorder {
+  client: Client;
+  service: TestService;
+  /** Starts an order saga the way the API does. */
+  order: (overrides?: Partial<PlaceOrderRequest>) => Promise<string>;
+  saga: (input: ScriptedSagaInput) => Promise<string>;
+  until: (workflowId: string, predicate: (state: Awaited<ReturnType<typeof getSagaState>>) => boolean) => Promise<void>;
+  startShipping: () => Promise<void>;
+}
+
+/** Each scenario starts its saga, drives it, and says whether to wait for its end. */
+const scenarios: { name: string; run: (recorder: Recorder) => Promise<{ workflowId: string; leaveRunning?: true }> }[] =
+  [
+    {
+      // Recorded first, while the shipping service is not yet running: the order waits for it.
+      name: 'order-awaiting-shipment',
+      run: async ({ order, until }) => {
+        const workflowId = await order();
+        await until(workflowId, (state) =>
+          state.steps.some((s) => s.name === 'requestShipment' && s.status === 'running'),
+        );
+        return { workflowId, leaveRunning: true };
+      },
+    },
+    { name: 'order-completed', run: async ({ order }) => ({ workflowId: await order() }) },
+    {
+      name: 'order-out-of-stock',
+      run: async ({ order }) => ({
+        workflowId: await order({ items: [{ sku: 'SKU-SOLD-OUT', quantity: 1, unitPriceCents: 100 }] }),
+      }),
+    },
+    {
+      name: 'order-payment-declined',
+      run: async ({ order }) => ({ workflowId: await order({ paymentToken: 'tok_declined' }) }),
+    },
+    {
+      name: 'order-undeliverable',
+      run: async ({ order }) => ({
+        workflowId: await order({
+          shippingAddress: {
+            name: 'Nobody',
+            line1: '1 Nowhere Lane',
+            city: 'Atlantis',
+            postalCode: '00000',
+            country: 'GR',
+          },
+        }),
+      }),
+    },
+    {
+      name: 'order-transient-payment-failures',
+      run: async ({ order }) => ({ workflowId: await order({ paymentToken: 'tok_flaky_2' }) }),
+    },
+    {
+      name: 'order-cancelled',
+      run: async ({ client, order, until }) => {
+        const workflowId = await order({ paymentToken: 'tok_slow' });
+        await until(workflowId, (state) =>
+          state.steps.some((s) => s.name === 'chargePayment' && s.status === 'running'),
+        );
+        const outcome = await cancelSaga(client, workflowId, 'the customer changed their mind');
+        if (!outcome.accepted) throw new Error(`The cancellation was refused: ${outcome.reason}`);
+        return { workflowId };
+      },
+    },
+    {
+      name: 'saga-escalated-then-resolved',
+      run: async ({ client, service, saga, until }) => {
+        const workflowId = await saga({
+          plan: [
+            { name: 'charge', compensation: { kind: 'failUntilFixed' } },
+            { name: 'reserve' },
+            { name: 'ship', behaviour: { kind: 'fail', type: 'Declined' } },
+          ],
+          options: { onCompensationFailure: 'escalate', compensationRetry: { maximumAttempts: 1 } },
+        });
+        await until(workflowId, (state) => state.status === 'needs_attention');
+        service.fix(workflowId, 'charge');
+        await resolveCompensation(client, workflowId, { step: 'charge', action: 'retry', reason: 'fixed' });
+        return { workflowId };
+      },
+    },
+    {
+      name: 'saga-parallel-failure',
+      run: async ({ saga }) => ({
+        workflowId: await saga({
+          plan: [
+            { name: 'order' },
+            {
+              parallel: [
+                { name: 'stock', behaviour: { kind: 'succeed', delayMs: 50 } },
+                { name: 'payment', behaviour: { kind: 'fail', type: 'PaymentDeclined' } },
+                { name: 'label', behaviour: { kind: 'succeed', delayMs: 300 } },
+              ],
+            },
+          ],
+        }),
+      }),
+    },
+  ];
+
+/**
+ * The history as the Temporal CLI writes it (`temporal workflow show --output json`): the same proto3 JSON that
+ * `temporal workflow show` gives an operator and that `historyFromJSON` reads back.
+ */
+function historyJson(cliPath: string, address: string, workflowId: string): string {
+  return execFileSync(
+    cliPath,
+    ['workflow', 'show', '--address', address, '--workflow-id', workflowId, '--output', 'json'],
+    {
+      encoding: 'utf8',
+      maxBuffer: 64 * 1024 * 1024,
+    },
+  );
+}
+
+function codeVersion(): string {
+  try {
+    const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim();
+    const dirty = execFileSync('git', ['status', '--porcelain', '--', 'workflows'], { encoding: 'utf8' }).trim();
+    return dirty ? `${commit}+changes` : commit;
+  } catch {
+    return 'unknown';
+  }
+}
+
+async function main(): Promise<void> {
+  // The scenarios fail activities on purpose; the SDK's warning for each is noise here.
+  Runtime.install({ logger: new DefaultLogger('ERROR') });
+  const server = await startDevServer();
+  const dataDir = await mkdtemp(path.join(os.tmpdir(), 'temporal-saga-record-'));
+  const config = loadConfig({ ...process.env, TEMPORAL_ADDRESS: server.address, DATA_DIR: dataDir });
+  const nativeConnection = await NativeConnection.connect({ address: server.address });
+  const connection = await Connection.connect({ address: server.address });
+  const client = new Client({ connection });
+  const deps = { connection: nativeConnection, namespace: 'default', client, config };
+  const running: RunningServices[] = [await startServices(deps, { only: ['orders', 'inventory', 'payments'] })];
+  const service = new TestService();
+  const sagaWorker = await Worker.create({
+    connection: nativeConnection,
+    taskQueue: sagaTestQueue,
+    workflowsPath: require.resolve('../test/sagas/workflows'),
+    activities: createSagaTestActivities(service),
+  });
+  const sagaWorkerRun = sagaWorker.run();
+
+  const recorder: Recorder = {
+    client,
+    service,
+    order: async (overrides = {}) => {
+      const orderId = randomUUID();
+      const request = orderRequest(overrides);
+      await startSaga(client, orderTrigger.workflow, {
+        workflowId: orderWorkflowId(orderId),
+        taskQueue: orderTrigger.taskQueue,
+        args: orderTrigger.args(request, orderId),
+      });
+      return orderWorkflowId(orderId);
+    },
+    saga: async (input) => {
+      const workflowId = `saga-${randomUUID()}`;
+      await client.workflow.start('scriptedSaga', { taskQueue: sagaTestQueue, workflowId, args: [input] });
+      return workflowId;
+    },
+    until: async (workflowId, predicate) => {
+      for (const deadline = Date.now() + 60_000; Date.now() < deadline;) {
+        if (predicate(await getSagaState(client, workflowId).catch(() => ({}) as never))) return;
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      throw new Error(`${workflowId} did not reach the expected state`);
+    },
+    startShipping: async () => {
+      running.push(await startServices(deps, { only: ['shipping'] }));
+    },
+  };
+
+  const manifest: FixtureEntry[] = [];
+  const version = codeVersion();
+  try {
+    await rm(historiesDir, { recursive: true, force: true });
+    await mkdir(historiesDir, { recursive: true });
+    for (const [index, scenario] of scenarios.entries()) {
+      if (index === 1) await recorder.startShipping();
+      process.stdout.write(`recording ${scenario.name}… `);
+      const { workflowId, leaveRunning } = await scenario.run(recorder);
+      const handle = client.workflow.getHandle(workflowId);
+      if (!leaveRunning) await handle.result().catch(() => undefined);
+      const description = await handle.describe();
+      const file = `${scenario.name}.json`;
+      if (!server.cliPath)
+        throw new Error('Recording needs the temporal CLI binary (see README, The Temporal server binary).');
+      await writeFile(path.join(historiesDir, file), historyJson(server.cliPath, server.address, workflowId));
+      manifest.push({
+        scenario: scenario.name,
+        file,
+        workflowType: description.type as FixtureEntry['workflowType'],
+        workflowId,
+        status: leaveRunning ? 'running' : description.status.name.toLowerCase(),
+        codeVersion: version,
+        recordedAt: new Date().toISOString(),
+      });
+      console.log(manifest.at(-1)?.status);
+    }
+    await writeFile(path.join(historiesDir, 'manifest.json'), JSON.stringify(manifest, null, 2) + '\n');
+    console.log(`${manifest.length} histories written to ${path.relative(process.cwd(), historiesDir)}`);
+  } finally {
+    sagaWorker.shutdown();
+    await sagaWorkerRun;
+    for (const services of running) await services.shutdown();
+    await connection.close();
+    await nativeConnection.close();
+    await server.stop();
+    await rm(dataDir, { recursive: true, force: true });
+  }
+}
+
+if (require.main === module) {
+  main().catch((error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  });
+}

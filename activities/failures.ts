@@ -13,6 +13,8 @@ export const BusinessFailure = {
   PaymentDeclined: 'PaymentDeclined',
   /** The shipping service cannot deliver to the address. */
   Undeliverable: 'Undeliverable',
+  /** The payment screening flagged the order as likely fraud. */
+  FraudSuspected: 'FraudSuspected',
 } as const;
 export type BusinessFailure = (typeof BusinessFailure)[keyof typeof BusinessFailure];
 

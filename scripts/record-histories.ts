@@ -1,13 +1,16 @@
 /**
- * `npm run histories:record`: runs every saga scenario on a fresh embedded Temporal server with the real services,
- * and writes each workflow's event history to test/fixtures/histories/, with a manifest (scenario, workflow type,
- * id, code version). The replay suite replays them all against the current code on every test run.
+ * `npm run histories:record -- --tag <name>`: runs every saga scenario on a fresh embedded Temporal server with the
+ * real services, and writes each workflow's event history to test/fixtures/histories/<tag>/, listed in the
+ * manifest (scenario, workflow type, id, code version). Histories of earlier tags stay: they are the sagas that an
+ * older version of the code started, and the replay suite replays every tag against the current code, on every
+ * test run. Record a new tag after each change to a workflow (behind `patched()`).
  *
  * Histories of the order saga come from the real services; the engine's own scenarios (an escalation resolved by
  * an operator, a parallel group that fails) from the test sagas in test/sagas/.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdtemp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
@@ -28,6 +31,8 @@ export const historiesDir = path.resolve(__dirname, '../test/fixtures/histories'
 const sagaTestQueue = 'saga-fixtures';
 
 export interface FixtureEntry {
+  /** The recording the history belongs to, e.g. `v2-fraud-check`. */
+  tag: string;
   scenario: string;
   file: string;
   workflowType: 'placeOrder' | 'scriptedSaga';
@@ -155,6 +160,14 @@ function historyJson(cliPath: string, address: string, workflowId: string): stri
   );
 }
 
+function tagArgument(): string {
+  const index = process.argv.indexOf('--tag');
+  const tag = index >= 0 ? process.argv[index + 1] : 'latest';
+  if (!tag || !/^[\w.-]+$/.test(tag))
+    throw new Error('Usage: npm run histories:record -- --tag <letters, digits, . _ ->');
+  return tag;
+}
+
 function codeVersion(): string {
   try {
     const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim();
@@ -215,11 +228,16 @@ async function main(): Promise<void> {
     },
   };
 
+  const tag = tagArgument();
+  const manifestPath = path.join(historiesDir, 'manifest.json');
+  const earlier = existsSync(manifestPath)
+    ? (JSON.parse(await readFile(manifestPath, 'utf8')) as FixtureEntry[]).filter((entry) => entry.tag !== tag)
+    : [];
   const manifest: FixtureEntry[] = [];
   const version = codeVersion();
   try {
-    await rm(historiesDir, { recursive: true, force: true });
-    await mkdir(historiesDir, { recursive: true });
+    await rm(path.join(historiesDir, tag), { recursive: true, force: true });
+    await mkdir(path.join(historiesDir, tag), { recursive: true });
     for (const [index, scenario] of scenarios.entries()) {
       if (index === 1) await recorder.startShipping();
       process.stdout.write(`recording ${scenario.name}… `);
@@ -227,11 +245,12 @@ async function main(): Promise<void> {
       const handle = client.workflow.getHandle(workflowId);
       if (!leaveRunning) await handle.result().catch(() => undefined);
       const description = await handle.describe();
-      const file = `${scenario.name}.json`;
+      const file = `${tag}/${scenario.name}.json`;
       if (!server.cliPath)
         throw new Error('Recording needs the temporal CLI binary (see README, The Temporal server binary).');
       await writeFile(path.join(historiesDir, file), historyJson(server.cliPath, server.address, workflowId));
       manifest.push({
+        tag,
         scenario: scenario.name,
         file,
         workflowType: description.type as FixtureEntry['workflowType'],
@@ -242,8 +261,10 @@ async function main(): Promise<void> {
       });
       console.log(manifest.at(-1)?.status);
     }
-    await writeFile(path.join(historiesDir, 'manifest.json'), JSON.stringify(manifest, null, 2) + '\n');
-    console.log(`${manifest.length} histories written to ${path.relative(process.cwd(), historiesDir)}`);
+    await writeFile(manifestPath, JSON.stringify([...earlier, ...manifest], null, 2) + '\n');
+    console.log(
+      `${manifest.length} histories written to ${path.relative(process.cwd(), path.join(historiesDir, tag))}`,
+    );
   } finally {
     sagaWorker.shutdown();
     await sagaWorkerRun;

@@ -217,6 +217,8 @@ describe('the order API', () => {
         'action createOrder completed',
         'action reserveStock scheduled',
         'action reserveStock completed',
+        'action screenPayment scheduled',
+        'action screenPayment completed',
         'action chargePayment scheduled',
         'action chargePayment failed',
         'compensation reserveStock scheduled',

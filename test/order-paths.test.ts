@@ -74,6 +74,20 @@ describe('order failure paths', () => {
     expect(await stockOf('SKU-2')).toEqual(before);
   });
 
+  it('a payment flagged as fraud: nothing is charged, the stock is released, the order cancelled', async () => {
+    const before = await stockOf('SKU-4');
+    const orderId = await placeOrder(system.apiUrl, {
+      items: [{ sku: 'SKU-4', quantity: 1, unitPriceCents: 700 }],
+      paymentToken: 'tok_fraud',
+    });
+    const order = await orderReaches(system.apiUrl, orderId, ['cancelled']);
+    expect(order.saga.failure).toMatchObject({ type: 'FraudSuspected' });
+    const rows = await rowsOf(orderId);
+    expect(rows.charges).toEqual([]);
+    expect(rows.reservations).toEqual([expect.objectContaining({ status: 'released' })]);
+    expect(await stockOf('SKU-4')).toEqual(before);
+  });
+
   it('undeliverable address: refunds the whole charge, restores the stock and cancels the order', async () => {
     const before = await stockOf('SKU-3');
     const orderId = await placeOrder(system.apiUrl, {

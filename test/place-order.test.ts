@@ -43,6 +43,7 @@ describe('placing an order over HTTP', () => {
     expect(completed.saga.steps.map((step) => [step.name, step.status])).toEqual([
       ['createOrder', 'succeeded'],
       ['reserveStock', 'succeeded'],
+      ['screenPayment', 'succeeded'],
       ['chargePayment', 'succeeded'],
       ['requestShipment', 'succeeded'],
       ['confirmOrder', 'succeeded'],
@@ -65,6 +66,7 @@ describe('placing an order over HTTP', () => {
       [
         `createOrder @ ${TaskQueue.Orders}`,
         `reserveStock @ ${TaskQueue.Inventory}`,
+        `screenPayment @ ${TaskQueue.Payments}`,
         `chargePayment @ ${TaskQueue.Payments}`,
         `requestShipment @ ${TaskQueue.Shipping}`,
         `confirmOrder @ ${TaskQueue.Orders}`,

@@ -22,8 +22,11 @@ describe('replaying the recorded histories', () => {
     scriptedSaga: sagaBundlePath,
   };
 
-  it('has a history for every scenario', () => {
-    expect(manifest.map((entry) => entry.scenario).sort()).toEqual(
+  const tags = [...new Set(manifest.map((entry) => entry.tag))];
+
+  it.each(tags)('has a history for every scenario in %s', (tag) => {
+    const recorded = manifest.filter((entry) => entry.tag === tag);
+    expect(recorded.map((entry) => entry.scenario).sort()).toEqual(
       [
         'order-awaiting-shipment',
         'order-cancelled',
@@ -36,10 +39,25 @@ describe('replaying the recorded histories', () => {
         'saga-parallel-failure',
       ].sort(),
     );
-    expect(manifest.find((entry) => entry.scenario === 'order-awaiting-shipment')?.status).toBe('running');
+    expect(recorded.find((entry) => entry.scenario === 'order-awaiting-shipment')?.status).toBe('running');
   });
 
-  it.each(manifest.map((entry) => [entry.scenario, entry] as const))(
+  it('keeps histories from before the fraud check (the patch) and after it', () => {
+    const scheduled = (entry: FixtureEntry) =>
+      (historyOf(entry).events ?? []).flatMap(
+        (event) => event.activityTaskScheduledEventAttributes?.activityType?.name ?? [],
+      );
+    const markers = (entry: FixtureEntry) =>
+      (historyOf(entry).events ?? []).flatMap((event) => event.markerRecordedEventAttributes?.markerName ?? []);
+    const completed = (tag: string) =>
+      manifest.find((entry) => entry.tag === tag && entry.scenario === 'order-completed')!;
+    expect(scheduled(completed('v1-before-fraud-check'))).not.toContain('screenPayment');
+    expect(markers(completed('v1-before-fraud-check'))).toEqual([]);
+    expect(scheduled(completed('v2-fraud-check'))).toContain('screenPayment');
+    expect(markers(completed('v2-fraud-check'))).toEqual(['core_patch']);
+  });
+
+  it.each(manifest.map((entry) => [`${entry.tag}/${entry.scenario}`, entry] as const))(
     'replays %s with the current code',
     async (_scenario, entry) => {
       await Worker.runReplayHistory(
@@ -62,7 +80,7 @@ describe('replaying the recorded histories', () => {
 
     const orderHistories = manifest.filter((entry) => entry.workflowType === 'placeOrder');
 
-    it.each(orderHistories.map((entry) => [entry.scenario, entry] as const))(
+    it.each(orderHistories.map((entry) => [`${entry.tag}/${entry.scenario}`, entry] as const))(
       'fails %s with a DeterminismViolationError',
       async (_scenario, entry) => {
         const replay = Worker.runReplayHistory(

@@ -3,8 +3,8 @@
  * service's own task queue, so a slow or dead service delays its own step (retried until it is back) and never
  * holds a caller's thread.
  *
- * create order → reserve stock → charge payment → request shipment (the pivot) → confirm order ‖ commit stock →
- * notify customer
+ * create order → reserve stock → screen payment → charge payment → request shipment (the pivot) → confirm order ‖
+ * commit stock → notify customer
  *
  * Shipping is asynchronous: the shipping service takes the request at once and answers when its own `shipment`
  * workflow has dispatched (or rejected) it; until then the order is `awaiting_shipment`. Dispatch is the point of
@@ -14,6 +14,7 @@ import type { InventoryActivities, Reservation, StockItem } from '../activities/
 import type { Order, OrderItem, OrdersActivities } from '../activities/orders';
 import type { Charge, PaymentsActivities } from '../activities/payments';
 import type { ShipmentDispatched, ShippingActivities } from '../activities/shipping';
+import { patched } from '@temporalio/workflow';
 import { runSaga, sagaActivities } from './saga';
 import { TaskQueue } from './task-queues';
 
@@ -29,6 +30,7 @@ export interface PlacedOrder {
 export const OrderStep = {
   CreateOrder: 'createOrder',
   ReserveStock: 'reserveStock',
+  ScreenPayment: 'screenPayment',
   ChargePayment: 'chargePayment',
   RequestShipment: 'requestShipment',
   ConfirmOrder: 'confirmOrder',
@@ -62,8 +64,18 @@ function describeItems(items: readonly StockItem[]): string {
   return items.map(({ sku, quantity }) => `${quantity} × ${sku}`).join(', ');
 }
 
+/**
+ * Changes to `placeOrder` that sagas already running must not see, each behind `patched()`: a saga started before
+ * the change replays (and goes on) without it, a saga started after runs with it.
+ */
+export const OrderPatch = {
+  /** Screen the payment for fraud before charging it. */
+  FraudCheck: 'fraud-check',
+} as const;
+
 export function placeOrder(order: PlaceOrderInput): Promise<PlacedOrder> {
   const { orderId } = order;
+  const screensPayment = patched(OrderPatch.FraudCheck);
   const stock = order.items.map(({ sku, quantity }) => ({ sku, quantity }));
   const total = orderTotalCents(order.items);
   return runSaga(
@@ -80,6 +92,18 @@ export function placeOrder(order: PlaceOrderInput): Promise<PlacedOrder> {
         compensate: ({ idempotencyKey, actionKey }) =>
           inventory.releaseStock({ idempotencyKey, reservationKey: actionKey }),
       });
+      if (screensPayment) {
+        await saga.step(OrderStep.ScreenPayment, {
+          summary: `Screen the payment of ${money(total)}`,
+          action: () =>
+            payments.screenPayment({
+              orderId,
+              customerId: order.customerId,
+              amountCents: total,
+              paymentToken: order.paymentToken,
+            }),
+        });
+      }
       const charge = await saga.step(OrderStep.ChargePayment, {
         summary: `Charge ${money(total)}`,
         action: ({ idempotencyKey }) =>
@@ -119,6 +143,8 @@ export function placeOrder(order: PlaceOrderInput): Promise<PlacedOrder> {
       });
       return { orderId, reservation, charge, shipment };
     },
-    { steps: Object.values(OrderStep) },
+    {
+      steps: Object.values(OrderStep).filter((step) => screensPayment || step !== OrderStep.ScreenPayment),
+    },
   );
 }

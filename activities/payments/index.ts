@@ -4,6 +4,7 @@
  *
  * Payment tokens drive every path, for tests and demos:
  * - `tok_declined`: the provider refuses (`PaymentDeclined`, a business failure: the saga compensates);
+ * - `tok_fraud`: the screening flags the payment (`FraudSuspected`: the saga compensates, nothing is charged);
  * - `tok_flaky_<N>`: the provider is unavailable for the first N attempts (retried by Temporal), then accepts;
  * - `tok_slow`: the charge is committed, then the first attempt takes 5 s to answer (a window to crash in);
  * - anything else is accepted.
@@ -32,6 +33,7 @@ export interface PaymentsDeps {
 
 export const PaymentToken = {
   Declined: 'tok_declined',
+  Fraud: 'tok_fraud',
   Slow: 'tok_slow',
   /** `tok_flaky_<N>` */
   flaky: (failures: number) => `tok_flaky_${failures}`,
@@ -39,6 +41,17 @@ export const PaymentToken = {
 
 export function createPaymentsActivities({ db, slowAcknowledgementMs = 5000 }: PaymentsDeps) {
   return {
+    /** Screens a payment before it is charged. Reads nothing and writes nothing: a verdict, not an effect. */
+    async screenPayment(input: { orderId: string; customerId: string; amountCents: number; paymentToken: string }) {
+      if (input.paymentToken === PaymentToken.Fraud) {
+        throw businessFailure(
+          BusinessFailure.FraudSuspected,
+          `The payment for order ${input.orderId} looks fraudulent.`,
+        );
+      }
+      return { verdict: 'clear' as const };
+    },
+
     async chargePayment(input: {
       idempotencyKey: string;
       orderId: string;

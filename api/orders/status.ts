@@ -24,7 +24,12 @@ export type OrderStatus = (typeof OrderStatus)[keyof typeof OrderStatus];
 
 export const orderStatuses = Object.values(OrderStatus) as [OrderStatus, ...OrderStatus[]];
 
-const beforeShipping = [OrderStep.CreateOrder, OrderStep.ReserveStock, OrderStep.ChargePayment];
+const beforeShipping = [
+  OrderStep.CreateOrder,
+  OrderStep.ReserveStock,
+  OrderStep.ScreenPayment,
+  OrderStep.ChargePayment,
+];
 const afterDispatch = [OrderStep.ConfirmOrder, OrderStep.CommitStock, OrderStep.NotifyCustomer];
 const quoted = (values: readonly string[]) => values.map((value) => `'${value}'`).join(', ');
 

@@ -65,5 +65,5 @@ export const orderTrigger: SagaTrigger<typeof PlaceOrderRequestSchema, typeof pl
     },
   },
   waitPoints: { charged: OrderStep.ChargePayment },
-  failureStatus: { PaymentDeclined: 402, OutOfStock: 409, UnknownSku: 409 },
+  failureStatus: { PaymentDeclined: 402, FraudSuspected: 402, OutOfStock: 409, UnknownSku: 409 },
 };

@@ -2,38 +2,14 @@
  * Services as the separate processes they are in production: a payments worker killed mid-activity, and a
  * shipping service that is down while orders keep coming.
  */
-import path from 'node:path';
 import { orderWorkflowId } from '../api/orders/trigger';
 import { eventually } from './http';
 import { historyOf, lastStartOf } from './history';
 import { orderReaches, placeOrder, readOrder } from './orders';
 import type { Launched } from './processes';
-import { launch } from './processes';
+import { startServiceProcess, stopProcess } from './processes';
 import type { TestSystem } from './system';
 import { startTestSystem } from './system';
-
-const projectRoot = path.resolve(__dirname, '..');
-
-/** Starts `workers/<service>.ts` as its own process and waits until it polls. */
-async function startServiceProcess(service: string, env: NodeJS.ProcessEnv): Promise<Launched> {
-  const launched = launch(
-    process.execPath,
-    ['--import', 'tsx', path.join(projectRoot, 'workers', `${service}.ts`)],
-    env,
-  );
-  await eventually(async () => (launched.output().includes(`${service} service: polling`) ? true : undefined), {
-    timeoutMs: 30_000,
-  }).catch(() => {
-    throw new Error(`The ${service} process did not start:\n${launched.output()}`);
-  });
-  return launched;
-}
-
-async function stopProcess(launched: Launched, signal: NodeJS.Signals): Promise<void> {
-  if (launched.child.exitCode !== null || launched.child.signalCode !== null) return;
-  launched.child.kill(signal);
-  await launched.exited;
-}
 
 describe('services as separate processes', () => {
   const launchedProcesses: Launched[] = [];

@@ -2,7 +2,11 @@
 import type { ChildProcess } from 'node:child_process';
 import { execFileSync, spawn } from 'node:child_process';
 import { createServer } from 'node:net';
+import path from 'node:path';
 import { testEnv } from './env';
+import { eventually } from './http';
+
+const projectRoot = path.resolve(__dirname, '..');
 
 /** The environment a fresh shell would give `npm start`: none of what the test run's global setup added. */
 export function cleanEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
@@ -68,4 +72,25 @@ export function isAlive(pid: number): boolean {
   } catch {
     return false;
   }
+}
+
+/** Starts `workers/<service>.ts` as its own process and waits until it polls. */
+export async function startServiceProcess(service: string, env: NodeJS.ProcessEnv): Promise<Launched> {
+  const launched = launch(
+    process.execPath,
+    ['--import', 'tsx', path.join(projectRoot, 'workers', `${service}.ts`)],
+    env,
+  );
+  await eventually(async () => (launched.output().includes(`${service} service: polling`) ? true : undefined), {
+    timeoutMs: 30_000,
+  }).catch(() => {
+    throw new Error(`The ${service} process did not start:\n${launched.output()}`);
+  });
+  return launched;
+}
+
+export async function stopProcess(launched: Launched, signal: NodeJS.Signals): Promise<void> {
+  if (launched.child.exitCode !== null || launched.child.signalCode !== null) return;
+  launched.child.kill(signal);
+  await launched.exited;
 }

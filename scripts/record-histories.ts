@@ -20,7 +20,7 @@ import { orderTrigger, orderWorkflowId } from '../api/orders/trigger';
 import { cancelSaga, getSagaState, resolveCompensation, startSaga } from '../api/saga/client';
 import { loadConfig } from '../config';
 import { createSagaTestActivities, TestService } from '../test/sagas/activities';
-import { orderRequest } from '../test/fixtures/orders';
+import { orderRequest, undeliverableAddress } from '../test/fixtures/orders';
 import type { PlaceOrderRequest } from '../api/orders/schema';
 import type { ScriptedSagaInput } from '../test/sagas/workflows';
 import { startDevServer } from '../workers/dev-server';
@@ -83,13 +83,7 @@ const scenarios: { name: string; run: (recorder: Recorder) => Promise<{ workflow
       name: 'order-undeliverable',
       run: async ({ order }) => ({
         workflowId: await order({
-          shippingAddress: {
-            name: 'Nobody',
-            line1: '1 Nowhere Lane',
-            city: 'Atlantis',
-            postalCode: '00000',
-            country: 'GR',
-          },
+          shippingAddress: undeliverableAddress,
         }),
       }),
     },

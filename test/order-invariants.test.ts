@@ -5,6 +5,7 @@
  */
 import { demoCatalog } from '../activities/inventory';
 import type { PlaceOrderRequest } from '../api/orders/schema';
+import { undeliverableAddress } from './fixtures/orders';
 import { orderReaches, placeOrder } from './orders';
 import type { TestSystem } from './system';
 import { startTestSystem } from './system';
@@ -37,13 +38,7 @@ function orderOf(kind: Kind, index: number): Partial<PlaceOrderRequest> {
     case 'undeliverable':
       return {
         items,
-        shippingAddress: {
-          name: 'Nobody',
-          line1: '1 Nowhere Lane',
-          city: 'Atlantis',
-          postalCode: '00000',
-          country: 'GR',
-        },
+        shippingAddress: undeliverableAddress,
       };
   }
 }

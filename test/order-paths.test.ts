@@ -4,6 +4,7 @@
  */
 import { orderWorkflowId } from '../api/orders/trigger';
 import { historyOf, lastStartOf } from './history';
+import { undeliverableAddress } from './fixtures/orders';
 import { orderReaches, placeOrder } from './orders';
 import type { TestSystem } from './system';
 import { startTestSystem } from './system';
@@ -92,13 +93,7 @@ describe('order failure paths', () => {
     const before = await stockOf('SKU-3');
     const orderId = await placeOrder(system.apiUrl, {
       items: [{ sku: 'SKU-3', quantity: 2, unitPriceCents: 2500 }],
-      shippingAddress: {
-        name: 'Nobody',
-        line1: '1 Nowhere Lane',
-        city: 'Atlantis',
-        postalCode: '00000',
-        country: 'GR',
-      },
+      shippingAddress: undeliverableAddress,
     });
     const order = await orderReaches(system.apiUrl, orderId, ['cancelled']);
     expect(order.saga.failure).toMatchObject({ type: 'Undeliverable' });

@@ -34,7 +34,7 @@ export { describeError, isBusinessFailure, SagaDefinitionError, SagaFailureType 
 export type { Backoff, SagaOptions } from './options';
 export { CompensationFailurePolicy, CompensationOrder } from './options';
 export type { CompensationContext, ParallelStep, SagaContext, StepContext, StepDefinition } from './saga';
-export { runSaga } from './saga';
+export { runSaga, SagaPatch, sagaTableMemoKey } from './saga';
 export { SagaStatusKey, SagaStepKey } from './search-attributes';
 export type {
   CancellationState,

@@ -30,6 +30,8 @@ import {
   CancelledFailure,
   CancellationScope,
   condition,
+  patched,
+  upsertMemo,
   setCurrentDetails,
   setHandler,
   sleep,
@@ -58,6 +60,15 @@ import {
 import { SagaStatusKey, SagaStepKey } from './search-attributes';
 import type { CompensationState, SagaState, StepError, StepState } from './state';
 import { CompensationEvent, CompensationStatus, SagaStatus, StepStatus } from './state';
+
+/** The memo key of the saga's final step table (markdown). */
+export const sagaTableMemoKey = 'sagaTable';
+
+/** Changes to the engine that sagas already running must not see (see `patched()`). */
+export const SagaPatch = {
+  /** Leave the final step table in the memo. */
+  FinalTableMemo: 'saga-engine/final-table-memo',
+} as const;
 
 /** What a step's action is handed. */
 export interface StepContext {
@@ -560,6 +571,9 @@ class SagaRun implements SagaContext {
   #end(status: SagaStatus): void {
     this.#state.finishedAt = now();
     this.#setStatus(status);
+    // Current details are served by a query, so only while a worker polls; the final table stays in the memo,
+    // which the Web UI shows with no worker at all. Behind a patch: sagas that ended without it replay unchanged.
+    if (patched(SagaPatch.FinalTableMemo)) upsertMemo({ [sagaTableMemoKey]: renderSagaTable(this.#state) });
   }
 
   /**

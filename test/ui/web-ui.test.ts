@@ -1,0 +1,151 @@
+/**
+ * The Temporal Web UI, in a real browser (Debian's chromium, driven by playwright-core): a compensated order
+ * explains itself there (its summary, its status, its step table) and is found by its saga status. The
+ * screenshots it saves are the README's. Run by `npm run test:ui`; `npm test` needs no browser.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection, Runtime } from '@temporalio/worker';
+import type { Browser, Page } from 'playwright-core';
+import { chromium } from 'playwright-core';
+import { createApp } from '../../api/app';
+import { orderWorkflowId } from '../../api/orders/trigger';
+import { createLogger } from '../../api/request-log';
+import type { HttpServer } from '../../api/server';
+import { listen } from '../../api/server';
+import { loadConfig } from '../../config';
+import type { DevServer } from '../../workers/dev-server';
+import { startDevServer } from '../../workers/dev-server';
+import { serviceWorkerLogger } from '../../workers/service-worker';
+import type { RunningServices } from '../../workers/service-workers';
+import { startServices } from '../../workers/service-workers';
+import { readTestEnv } from '../env';
+import { undeliverableAddress } from '../fixtures/orders';
+import { orderReaches, placeOrder } from '../orders';
+import { freePort } from '../processes';
+
+const screenshots = path.resolve(__dirname, '../../docs/screenshots');
+
+/** The flags this machine's closed network needs: no background fetches that would be refused. */
+const chromiumFlags = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+];
+
+/** Waits until some frame of the page (the UI renders markdown in iframes) shows every one of `texts`. */
+async function waitForTexts(page: Page, texts: string[], timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let seen = '';
+  while (Date.now() < deadline) {
+    const bodies = await Promise.all(
+      page.frames().map((frame) =>
+        frame
+          .locator('body')
+          .innerText({ timeout: 1000 })
+          .catch(() => ''),
+      ),
+    );
+    seen = bodies.join('\n');
+    if (texts.every((text) => seen.includes(text))) return;
+    await page.waitForTimeout(250);
+  }
+  throw new Error(`The page never showed ${JSON.stringify(texts)}; it showed:\n${seen.slice(0, 2000)}`);
+}
+
+describe('the Temporal Web UI', () => {
+  let server: DevServer;
+  let nativeConnection: NativeConnection;
+  let connection: Connection;
+  let services: RunningServices;
+  let http: HttpServer;
+  let browser: Browser;
+  let dataDir: string;
+  let api: string;
+  let webUi: string;
+
+  beforeAll(async () => {
+    Runtime.install({ logger: serviceWorkerLogger });
+    server = await startDevServer({ uiPort: await freePort() });
+    webUi = server.webUiUrl!;
+    dataDir = await mkdtemp(path.join(os.tmpdir(), 'temporal-saga-ui-'));
+    const config = loadConfig({ ...process.env, TEMPORAL_ADDRESS: server.address, DATA_DIR: dataDir });
+    nativeConnection = await NativeConnection.connect({ address: server.address });
+    connection = await Connection.connect({ address: server.address });
+    const client = new Client({ connection });
+    services = await startServices(
+      { connection: nativeConnection, namespace: 'default', client, config },
+      { workflows: { workflowBundle: { codePath: readTestEnv().workflowBundlePath } } },
+    );
+    http = await listen(createApp({ client, webUiUrl: webUi, logger: createLogger('silent') }), {
+      host: '127.0.0.1',
+      port: 0,
+    });
+    api = http.url;
+    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: chromiumFlags });
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await http?.close();
+    await services?.shutdown();
+    await connection?.close();
+    await nativeConnection?.close();
+    await server?.stop();
+    if (dataDir) await rm(dataDir, { recursive: true, force: true });
+  });
+
+  it('shows a compensated order, and finds it by its saga status', async () => {
+    const completed = await placeOrder(api, { customerId: 'ada' });
+    const declined = await placeOrder(api, { customerId: 'grace', paymentToken: 'tok_declined' });
+    const undeliverable = await placeOrder(api, { customerId: 'alan', shippingAddress: undeliverableAddress });
+    await orderReaches(api, completed, ['completed']);
+    await orderReaches(api, declined, ['cancelled']);
+    const order = await orderReaches(api, undeliverable, ['cancelled']);
+    const workflowId = orderWorkflowId(undeliverable);
+
+    // The CLI's view of the same search attribute: exactly the compensated orders of the batch.
+    const listed = execFileSync(
+      server.cliPath!,
+      ['workflow', 'list', '--address', server.address, '--query', 'SagaStatus="compensated"', '--output', 'json'],
+      { encoding: 'utf8' },
+    );
+    const ids = (JSON.parse(listed) as { execution: { workflowId: string } }[]).map((row) => row.execution.workflowId);
+    expect(ids.sort()).toEqual([orderWorkflowId(declined), workflowId].sort());
+
+    const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+    const runId = (
+      await connection.workflowService.describeWorkflowExecution({
+        namespace: 'default',
+        execution: { workflowId },
+      })
+    ).workflowExecutionInfo?.execution?.runId;
+
+    await page.goto(`${webUi}/namespaces/default/workflows/${workflowId}/${runId}/history`);
+    await waitForTexts(page, [`Order ${undeliverable}:`, 'Failed']);
+    await page.screenshot({ path: path.join(screenshots, 'saga-history.png'), fullPage: false });
+
+    await page.goto(`${webUi}/namespaces/default/workflows/${workflowId}/${runId}/user-metadata`);
+    await waitForTexts(page, [
+      `Order ${undeliverable}:`,
+      'Line total', // the static details: the items as a table
+      `${order.saga.status}`, // the current details: the live step table, with the saga's status
+      'requestShipment',
+      'Undeliverable',
+    ]);
+    await page.screenshot({ path: path.join(screenshots, 'saga-user-metadata.png'), fullPage: true });
+
+    await page.goto(`${webUi}/namespaces/default/workflows?query=${encodeURIComponent('SagaStatus="compensated"')}`);
+    await waitForTexts(page, [workflowId, orderWorkflowId(declined)]);
+    const listText = await page.locator('body').innerText();
+    expect(listText).not.toContain(orderWorkflowId(completed));
+    await page.screenshot({ path: path.join(screenshots, 'sagas-compensated.png'), fullPage: false });
+    await page.close();
+  }, 120_000);
+});

@@ -1,0 +1,126 @@
+/**
+ * overhead: what the saga engine costs over the same saga written by hand (a list of compensations, as
+ * Temporal's samples do). Both run the same four test activities, interleaved, on one server in one run:
+ * wall time from start to result, workflow tasks and history events per saga.
+ */
+import { randomUUID } from 'node:crypto';
+import { Client, Connection } from '@temporalio/client';
+import { temporal } from '@temporalio/proto';
+import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
+import { createSagaTestActivities, TestService } from '../test/sagas/activities';
+import type { ScriptedSagaInput } from '../test/sagas/workflows';
+import { startDevServer } from '../workers/dev-server';
+import type { BenchmarkResult } from './report';
+import { percentile, progress } from './report';
+
+const plan: ScriptedSagaInput = {
+  plan: [{ name: 'reserve' }, { name: 'charge' }, { name: 'ship' }, { name: 'notify' }],
+};
+const variants = ['engine', 'hand-written'] as const;
+type Variant = (typeof variants)[number];
+const workflowTypes: Record<Variant, string> = { engine: 'scriptedSaga', 'hand-written': 'handWrittenSaga' };
+
+export async function overhead({ quick }: { quick: boolean }): Promise<BenchmarkResult> {
+  const sagasPerVariant = quick ? 20 : 500;
+  const concurrency = 10;
+  Runtime.install({ logger: new DefaultLogger('ERROR') });
+  const server = await startDevServer();
+  const nativeConnection = await NativeConnection.connect({ address: server.address });
+  const connection = await Connection.connect({ address: server.address });
+  const client = new Client({ connection });
+  const taskQueue = `bench-overhead-${randomUUID()}`;
+  const worker = await Worker.create({
+    connection: nativeConnection,
+    taskQueue,
+    workflowsPath: require.resolve('../test/sagas/workflows'),
+    activities: createSagaTestActivities(new TestService()),
+  });
+  const running = worker.run();
+  const eventTypes: Record<Variant, Map<string, number>> = { engine: new Map(), 'hand-written': new Map() };
+  const samples: Record<Variant, { ms: number; events: number; workflowTasks: number }[]> = {
+    engine: [],
+    'hand-written': [],
+  };
+  try {
+    // Interleaved: engine, hand-written, engine, … so that both see the same server load over time.
+    const queue = Array.from({ length: sagasPerVariant * 2 }, (_, index) => variants[index % 2]!);
+    const report = progress('overhead', queue.length);
+    const runOne = async (variant: Variant) => {
+      const began = performance.now();
+      const handle = await client.workflow.start(workflowTypes[variant], {
+        taskQueue,
+        workflowId: `bench-${variant}-${randomUUID()}`,
+        args: [plan],
+      });
+      await handle.result();
+      const ms = performance.now() - began;
+      const events = (await handle.fetchHistory()).events ?? [];
+      for (const event of events) {
+        const type = temporal.api.enums.v1.EventType[event.eventType ?? 0] ?? 'unknown';
+        eventTypes[variant].set(type, (eventTypes[variant].get(type) ?? 0) + 1);
+      }
+      samples[variant].push({
+        ms,
+        events: events.length,
+        workflowTasks: events.filter((event) => event.workflowTaskCompletedEventAttributes).length,
+      });
+      report.tick();
+    };
+    const lanes = Array.from({ length: concurrency }, async (_, lane) => {
+      for (let index = lane; index < queue.length; index += concurrency) await runOne(queue[index]!);
+    });
+    await Promise.all(lanes);
+    report.done();
+  } finally {
+    worker.shutdown();
+    await running;
+    await connection.close();
+    await nativeConnection.close();
+    await server.stop();
+  }
+
+  const summary = (variant: Variant) => {
+    const ms = samples[variant].map((sample) => sample.ms);
+    const mean = (values: number[]) => values.reduce((sum, value) => sum + value, 0) / values.length;
+    return {
+      sagas: ms.length,
+      meanMs: mean(ms),
+      p50Ms: percentile(ms, 50),
+      p95Ms: percentile(ms, 95),
+      historyEvents: mean(samples[variant].map((sample) => sample.events)),
+      workflowTasks: mean(samples[variant].map((sample) => sample.workflowTasks)),
+    };
+  };
+  // Where the engine's extra events go: per saga, by event type.
+  const extraEventsPerSaga: Record<string, number> = Object.fromEntries(
+    [...eventTypes.engine.keys()]
+      .map((type): [string, number] => [
+        type.replace('EVENT_TYPE_', '').toLowerCase(),
+        ((eventTypes.engine.get(type) ?? 0) - (eventTypes['hand-written'].get(type) ?? 0)) / sagasPerVariant,
+      ])
+      .filter(([, extra]) => extra !== 0),
+  );
+  const engine = summary('engine');
+  const handWritten = summary('hand-written');
+  const steps = plan.plan.length;
+  return {
+    name: 'overhead',
+    parameters: { sagasPerVariant, concurrency, steps, quick, extraEventsPerSaga },
+    rows: [
+      { variant: 'engine', ...engine },
+      { variant: 'hand-written', ...handWritten },
+    ],
+    verdicts: [
+      {
+        claim: 'wall time over hand-written ≤ 3 %',
+        measured: `${(((engine.meanMs - handWritten.meanMs) / handWritten.meanMs) * 100).toFixed(1)} % (mean)`,
+        holds: engine.meanMs <= handWritten.meanMs * 1.03,
+      },
+      {
+        claim: '≤ 2 extra history events per step',
+        measured: `${((engine.historyEvents - handWritten.historyEvents) / steps).toFixed(2)} per step`,
+        holds: engine.historyEvents - handWritten.historyEvents <= 2 * steps,
+      },
+    ],
+  };
+}

@@ -1,0 +1,65 @@
+/** What every benchmark returns, prints and writes under bench/results/. */
+import { mkdir, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+
+export interface BenchmarkResult {
+  name: string;
+  parameters: Record<string, unknown>;
+  rows: Record<string, string | number>[];
+  /** Each target the benchmark checks, and whether the run met it. */
+  verdicts: { claim: string; measured: string; holds: boolean }[];
+}
+
+export const resultsDir = path.resolve(__dirname, 'results');
+
+export function percentile(values: readonly number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] ?? NaN;
+}
+
+/** A progress line on stderr, rewritten in place. */
+export function progress(label: string, total: number) {
+  let done = 0;
+  const began = Date.now();
+  const write = () =>
+    process.stderr.write(`\r${label}: ${done}/${total} (${((Date.now() - began) / 1000).toFixed(1)} s)   `);
+  return {
+    tick: () => {
+      done += 1;
+      if (done % Math.max(1, Math.floor(total / 50)) === 0 || done === total) write();
+    },
+    done: () => process.stderr.write('\n'),
+  };
+}
+
+function cell(value: string | number): string {
+  return typeof value === 'number' ? (Number.isInteger(value) ? String(value) : value.toFixed(2)) : value;
+}
+
+/** The result as a markdown table, for the terminal and the README. */
+export function formatResult(result: BenchmarkResult): string {
+  const columns = Object.keys(result.rows[0] ?? {});
+  return [
+    `### ${result.name}`,
+    '',
+    `| ${columns.join(' | ')} |`,
+    `| ${columns.map(() => '---').join(' | ')} |`,
+    ...result.rows.map((row) => `| ${columns.map((column) => cell(row[column] ?? '')).join(' | ')} |`),
+    '',
+    ...result.verdicts.map((verdict) => `- ${verdict.holds ? '✓' : '✗'} ${verdict.claim}: ${verdict.measured}`),
+  ].join('\n');
+}
+
+export async function writeResult(result: BenchmarkResult): Promise<string> {
+  await mkdir(resultsDir, { recursive: true });
+  const file = path.join(resultsDir, `${result.name}.json`);
+  const machine = {
+    cpus: os.cpus().length,
+    cpuModel: os.cpus()[0]?.model,
+    memoryGiB: Math.round(os.totalmem() / 2 ** 30),
+    node: process.version,
+  };
+  await writeFile(file, JSON.stringify({ ...result, machine, recordedAt: new Date().toISOString() }, null, 2) + '\n');
+  return file;
+}

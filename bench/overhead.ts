@@ -6,12 +6,12 @@
 import { randomUUID } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
-import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
+import { NativeConnection, Worker } from '@temporalio/worker';
 import { createSagaTestActivities, TestService } from '../test/sagas/activities';
 import type { ScriptedSagaInput } from '../test/sagas/workflows';
 import { startDevServer } from '../workers/dev-server';
 import type { BenchmarkResult } from './report';
-import { percentile, progress } from './report';
+import { installQuietRuntime, percentile, progress } from './report';
 
 const plan: ScriptedSagaInput = {
   plan: [{ name: 'reserve' }, { name: 'charge' }, { name: 'ship' }, { name: 'notify' }],
@@ -23,7 +23,7 @@ const workflowTypes: Record<Variant, string> = { engine: 'scriptedSaga', 'hand-w
 export async function overhead({ quick }: { quick: boolean }): Promise<BenchmarkResult> {
   const sagasPerVariant = quick ? 20 : 500;
   const concurrency = 10;
-  Runtime.install({ logger: new DefaultLogger('ERROR') });
+  installQuietRuntime();
   const server = await startDevServer();
   const nativeConnection = await NativeConnection.connect({ address: server.address });
   const connection = await Connection.connect({ address: server.address });

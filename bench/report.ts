@@ -2,6 +2,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { DefaultLogger, Runtime } from '@temporalio/worker';
 
 export interface BenchmarkResult {
   name: string;
@@ -9,6 +10,15 @@ export interface BenchmarkResult {
   rows: Record<string, string | number>[];
   /** Each target the benchmark checks, and whether the run met it. */
   verdicts: { claim: string; measured: string; holds: boolean }[];
+}
+
+let runtimeInstalled = false;
+
+/** The SDK's runtime, once per process: benchmarks fail activities on purpose and need no warnings for it. */
+export function installQuietRuntime(): void {
+  if (runtimeInstalled) return;
+  Runtime.install({ logger: new DefaultLogger('ERROR') });
+  runtimeInstalled = true;
 }
 
 export const resultsDir = path.resolve(__dirname, 'results');

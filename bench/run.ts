@@ -4,11 +4,12 @@
  * working; figures worth reading come from the default size.
  */
 import path from 'node:path';
+import { decoupling } from './decoupling';
 import { overhead } from './overhead';
 import type { BenchmarkResult } from './report';
 import { formatResult, writeResult } from './report';
 
-const benchmarks: Record<string, (options: { quick: boolean }) => Promise<BenchmarkResult>> = { overhead };
+const benchmarks: Record<string, (options: { quick: boolean }) => Promise<BenchmarkResult>> = { decoupling, overhead };
 
 async function main(): Promise<void> {
   const args = process.argv.slice(2);

@@ -18,13 +18,19 @@ export interface RunningServices {
 /** Starts the named services (all by default) in this process. */
 export async function startServices(
   deps: ServiceDeps,
-  options: { workflows?: WorkflowSource; only?: readonly ServiceName[] } = {},
+  options: {
+    workflows?: WorkflowSource;
+    only?: readonly ServiceName[];
+    /** A slow shipping service (benchmarks, demos). @default 0 */
+    shippingDispatchDelayMs?: number;
+  } = {},
 ): Promise<RunningServices> {
   const factories: Record<ServiceName, () => Promise<Service>> = {
     orders: () => createOrdersService(deps, options.workflows),
     inventory: () => createInventoryService(deps),
     payments: () => createPaymentsService(deps),
-    shipping: () => createShippingService(deps, options.workflows),
+    shipping: () =>
+      createShippingService(deps, options.workflows, { dispatchDelayMs: options.shippingDispatchDelayMs ?? 0 }),
   };
   const services: Service[] = [];
   try {

@@ -13,10 +13,11 @@ import { createService, workflowsPath } from './service-worker';
 export function createShippingService(
   deps: ServiceDeps,
   workflows: WorkflowSource = { workflowsPath },
+  options: { dispatchDelayMs?: number } = {},
 ): Promise<Service> {
   return createService<ShippingSchema>(TaskQueue.Shipping, deps, shippingMigrations, (db) => ({
     ...workflows,
-    activities: createShippingActivities({ db, client: deps.client, taskQueue: TaskQueue.Shipping }),
+    activities: createShippingActivities({ db, client: deps.client, taskQueue: TaskQueue.Shipping, ...options }),
   }));
 }
 

@@ -25,6 +25,8 @@ export interface ShippingDeps {
   client: Client;
   /** The shipping service's task queue, where its shipment workflows run. */
   taskQueue: string;
+  /** How long dispatching takes: a slow courier hand-over, for benchmarks and demos. @default 0 */
+  dispatchDelayMs?: number;
 }
 
 /** What the order's `requestShipment` step resolves with, once the shipment is dispatched. */
@@ -43,7 +45,7 @@ function dispatched(row: Pick<ShipmentsTable, 'shipment_id' | 'tracking_number' 
   return { shipmentId: row.shipment_id, trackingNumber: row.tracking_number ?? '', dispatchedAt: row.updated_at };
 }
 
-export function createShippingActivities({ db, client, taskQueue }: ShippingDeps) {
+export function createShippingActivities({ db, client, taskQueue, dispatchDelayMs = 0 }: ShippingDeps) {
   const shipmentRow = (shipmentId: string) =>
     db.selectFrom('shipments').selectAll().where('shipment_id', '=', shipmentId).executeTakeFirstOrThrow();
 
@@ -116,6 +118,7 @@ export function createShippingActivities({ db, client, taskQueue }: ShippingDeps
 
     /** Hands the shipment to the courier and completes the order's activity: the order's point of no return. */
     async dispatchShipment({ shipmentId }: { shipmentId: string }): Promise<ShipmentDispatched> {
+      if (dispatchDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, dispatchDelayMs));
       await runOnce(db, `dispatch/${shipmentId}`, async (trx) => {
         await trx
           .updateTable('shipments')

@@ -6,10 +6,15 @@
 import path from 'node:path';
 import { decoupling } from './decoupling';
 import { overhead } from './overhead';
+import { replay } from './replay';
 import type { BenchmarkResult } from './report';
 import { formatResult, writeResult } from './report';
 
-const benchmarks: Record<string, (options: { quick: boolean }) => Promise<BenchmarkResult>> = { decoupling, overhead };
+const benchmarks: Record<string, (options: { quick: boolean }) => Promise<BenchmarkResult>> = {
+  decoupling,
+  overhead,
+  replay,
+};
 
 async function main(): Promise<void> {
   const args = process.argv.slice(2);

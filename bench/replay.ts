@@ -1,0 +1,70 @@
+/**
+ * replay: how long replaying each recorded scenario's history takes (what a worker pays to rebuild a saga after a
+ * restart, and what the pre-deploy check pays per saga) against how long that saga took live.
+ */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
+import { bundleWorkflowCode, DefaultLogger, Worker } from '@temporalio/worker';
+import type { FixtureEntry } from '../scripts/record-histories';
+import { historiesDir } from '../scripts/record-histories';
+import type { BenchmarkResult } from './report';
+import { installQuietRuntime, percentile } from './report';
+
+export async function replay({ quick }: { quick: boolean }): Promise<BenchmarkResult> {
+  installQuietRuntime();
+  const repetitions = quick ? 1 : 20;
+  const manifest = JSON.parse(readFileSync(path.join(historiesDir, 'manifest.json'), 'utf8')) as FixtureEntry[];
+  const tag = manifest.at(-1)!.tag;
+  const bundles = {
+    placeOrder: await bundleWorkflowCode({
+      workflowsPath: require.resolve('../workflows'),
+      logger: new DefaultLogger('WARN'),
+    }),
+    scriptedSaga: await bundleWorkflowCode({
+      workflowsPath: require.resolve('../test/sagas/workflows'),
+      logger: new DefaultLogger('WARN'),
+    }),
+  };
+  const rows: BenchmarkResult['rows'] = [];
+  for (const entry of manifest.filter((candidate) => candidate.tag === tag)) {
+    const json = JSON.parse(readFileSync(path.join(historiesDir, entry.file), 'utf8')) as {
+      events: { eventTime: string }[];
+    };
+    const history = historyFromJSON(json);
+    const events = json.events;
+    // Event times are RFC 3339 in the CLI's JSON: from the first event to the last one recorded.
+    const liveMs = Date.parse(events.at(-1)!.eventTime) - Date.parse(events[0]!.eventTime);
+    const times: number[] = [];
+    for (let run = 0; run < repetitions; run++) {
+      const began = performance.now();
+      await Worker.runReplayHistory(
+        { workflowBundle: bundles[entry.workflowType], replayName: entry.scenario },
+        history,
+        entry.workflowId,
+      );
+      times.push(performance.now() - began);
+    }
+    const replayMs = percentile(times, 50);
+    rows.push({
+      scenario: entry.scenario,
+      events: events.length,
+      liveMs,
+      replayMedianMs: replayMs,
+      replayShareOfLive: `${((replayMs / liveMs) * 100).toFixed(1)} %`,
+    });
+  }
+  const worst = Math.max(...rows.map((row) => Number(row.replayMedianMs)));
+  return {
+    name: 'replay',
+    parameters: { tag, repetitions, quick },
+    rows,
+    verdicts: [
+      {
+        claim: 'every history replays (a failure would have thrown)',
+        measured: `${rows.length} histories, slowest median ${worst.toFixed(0)} ms`,
+        holds: true,
+      },
+    ],
+  };
+}

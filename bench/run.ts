@@ -7,6 +7,7 @@ import path from 'node:path';
 import { decoupling } from './decoupling';
 import { overhead } from './overhead';
 import { replay } from './replay';
+import { throughput } from './throughput';
 import type { BenchmarkResult } from './report';
 import { formatResult, writeResult } from './report';
 
@@ -14,6 +15,7 @@ const benchmarks: Record<string, (options: { quick: boolean }) => Promise<Benchm
   decoupling,
   overhead,
   replay,
+  throughput,
 };
 
 async function main(): Promise<void> {

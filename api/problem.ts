@@ -5,6 +5,7 @@
  */
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import type { z } from 'zod';
+import { isTemporalUnavailable } from './temporal-errors';
 
 export const ProblemType = {
   ValidationError: 'validation-error',
@@ -129,15 +130,4 @@ function toProblem(error: unknown): HttpProblem {
     return new HttpProblem(ProblemType.UnsupportedMediaType, 'The request body must be UTF-8 JSON.');
   }
   return new HttpProblem(ProblemType.InternalError, 'The server could not complete the request.');
-}
-
-/** gRPC UNAVAILABLE or DEADLINE_EXCEEDED anywhere in the cause chain: the Temporal server is out of reach. */
-export function isTemporalUnavailable(error: unknown): boolean {
-  let current = error as { code?: unknown; cause?: unknown; name?: unknown } | undefined;
-  for (let depth = 0; current && depth < 10; depth++) {
-    if (current.code === 14 || current.code === 4) return true;
-    if (current.name === 'TransportError') return true;
-    current = current.cause as typeof current;
-  }
-  return false;
 }

@@ -54,16 +54,15 @@ export async function replay({ quick }: { quick: boolean }): Promise<BenchmarkRe
       replayShareOfLive: `${((replayMs / liveMs) * 100).toFixed(1)} %`,
     });
   }
-  const worst = Math.max(...rows.map((row) => Number(row.replayMedianMs)));
   return {
     name: 'replay',
     parameters: { tag, repetitions, quick },
     rows,
     verdicts: [
       {
-        claim: 'every history replays (a failure would have thrown)',
-        measured: `${rows.length} histories, slowest median ${worst.toFixed(0)} ms`,
-        holds: true,
+        claim: 'each saga replays faster than it ran live',
+        measured: rows.map((row) => `${row.scenario} ${String(row.replayShareOfLive)}`).join(', '),
+        holds: rows.every((row) => Number(row.replayMedianMs) < Number(row.liveMs)),
       },
     ],
   };

@@ -56,7 +56,8 @@ export function orderTotalCents(items: readonly OrderItem[]): number {
   return items.reduce((total, item) => total + item.quantity * item.unitPriceCents, 0);
 }
 
-function money(cents: number): string {
+/** Cents as the UI and summaries show them: `74.99`. */
+export function formatMoney(cents: number): string {
   return (cents / 100).toFixed(2);
 }
 
@@ -82,7 +83,7 @@ export function placeOrder(order: PlaceOrderInput): Promise<PlacedOrder> {
     async (saga) => {
       await saga.step(OrderStep.CreateOrder, {
         summary: `Create order ${orderId}`,
-        action: ({ idempotencyKey }) => orders.createOrder({ idempotencyKey, order }),
+        action: ({ idempotencyKey }) => orders.createOrder({ idempotencyKey, order, totalCents: total }),
         compensate: ({ idempotencyKey, reason }) =>
           orders.cancelOrder({ idempotencyKey, orderId, reason: `${reason.type}: ${reason.message}` }),
       });
@@ -94,7 +95,7 @@ export function placeOrder(order: PlaceOrderInput): Promise<PlacedOrder> {
       });
       if (screensPayment) {
         await saga.step(OrderStep.ScreenPayment, {
-          summary: `Screen the payment of ${money(total)}`,
+          summary: `Screen the payment of ${formatMoney(total)}`,
           action: () =>
             payments.screenPayment({
               orderId,
@@ -105,7 +106,7 @@ export function placeOrder(order: PlaceOrderInput): Promise<PlacedOrder> {
         });
       }
       const charge = await saga.step(OrderStep.ChargePayment, {
-        summary: `Charge ${money(total)}`,
+        summary: `Charge ${formatMoney(total)}`,
         action: ({ idempotencyKey }) =>
           payments.chargePayment({ idempotencyKey, orderId, amountCents: total, paymentToken: order.paymentToken }),
         compensate: ({ idempotencyKey, actionKey }) => payments.refundPayment({ idempotencyKey, chargeKey: actionKey }),

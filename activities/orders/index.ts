@@ -36,20 +36,15 @@ export interface OrdersDeps {
   db: Kysely<OrdersSchema>;
 }
 
-export function orderTotalCents(items: readonly OrderItem[]): number {
-  return items.reduce((total, item) => total + item.quantity * item.unitPriceCents, 0);
-}
-
 export function createOrdersActivities({ db }: OrdersDeps) {
   return {
-    /** Records the order as `pending`. */
-    async createOrder({
-      idempotencyKey,
-      order,
-    }: {
+    /** Records the order as `pending`, with the total the saga charges. */
+    async createOrder(input: {
       idempotencyKey: string;
       order: Order;
+      totalCents: number;
     }): Promise<{ orderId: string }> {
+      const { idempotencyKey, order, totalCents } = input;
       return runOnce(db, idempotencyKey, async (trx) => {
         const now = timestamp();
         await trx
@@ -58,7 +53,7 @@ export function createOrdersActivities({ db }: OrdersDeps) {
             order_id: order.orderId,
             customer_id: order.customerId,
             status: OrderRowStatus.Pending,
-            total_cents: orderTotalCents(order.items),
+            total_cents: totalCents,
             items: JSON.stringify(order.items),
             shipping_address: JSON.stringify(order.shippingAddress),
             shipment_id: null,

@@ -35,8 +35,6 @@ export const PaymentToken = {
   Declined: 'tok_declined',
   Fraud: 'tok_fraud',
   Slow: 'tok_slow',
-  /** `tok_flaky_<N>` */
-  flaky: (failures: number) => `tok_flaky_${failures}`,
 } as const;
 
 export function createPaymentsActivities({ db, slowAcknowledgementMs = 5000 }: PaymentsDeps) {

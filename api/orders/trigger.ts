@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import type { OrderItem } from '../../activities/orders';
-import { OrderStep, orderTotalCents, placeOrder } from '../../workflows/order';
+import { formatMoney, OrderStep, orderTotalCents, placeOrder } from '../../workflows/order';
 import { CustomerIdKey, OrderTotalKey } from '../../workflows/search-attributes';
 import { TaskQueue } from '../../workflows/task-queues';
 import type { SagaTrigger } from '../saga/trigger';
@@ -15,10 +15,6 @@ import { orderStatuses, orderStatusOf, orderStatusQuery } from './status';
 /** The order's workflow id: its business key, so an order id names exactly one saga. */
 export function orderWorkflowId(orderId: string): string {
   return `order-${orderId}`;
-}
-
-function money(cents: number): string {
-  return (cents / 100).toFixed(2);
 }
 
 function itemCount(items: readonly OrderItem[]): number {
@@ -35,14 +31,14 @@ export const orderTrigger: SagaTrigger<typeof PlaceOrderRequestSchema, typeof pl
   workflowId: orderWorkflowId,
   args: (request, orderId) => [{ orderId, ...request }],
   summary: (request, orderId) =>
-    `Order ${orderId}: ${itemCount(request.items)} item(s), ${money(orderTotalCents(request.items))}, customer ${request.customerId}`,
+    `Order ${orderId}: ${itemCount(request.items)} item(s), ${formatMoney(orderTotalCents(request.items))}, customer ${request.customerId}`,
   details: (request) =>
     [
       '| SKU | Quantity | Unit price | Line total |',
       '|-----|---------:|-----------:|-----------:|',
       ...request.items.map(
         (item) =>
-          `| ${item.sku} | ${item.quantity} | ${money(item.unitPriceCents)} | ${money(item.quantity * item.unitPriceCents)} |`,
+          `| ${item.sku} | ${item.quantity} | ${formatMoney(item.unitPriceCents)} | ${formatMoney(item.quantity * item.unitPriceCents)} |`,
       ),
       '',
       `Ship to ${request.shippingAddress.city}, ${request.shippingAddress.country}.`,

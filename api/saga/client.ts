@@ -9,6 +9,7 @@ import { decodeTypedSearchAttributes } from '@temporalio/common/lib/converter/pa
 import { optionalTsToDate } from '@temporalio/common/lib/time';
 import { temporal } from '@temporalio/proto';
 import type { CompensationResolution, SagaState, StepError } from '../../workflows/saga';
+import { isDeadlineExceeded, isNotFound } from '../temporal-errors';
 import {
   cancelSagaUpdate,
   resolveCompensationUpdate,
@@ -124,15 +125,6 @@ function updateFailureOf(error: unknown): StepError | undefined {
   return { type: failure.cause.type, message: failure.cause.message ?? '' };
 }
 
-function isDeadlineExceeded(error: unknown): boolean {
-  let current = error as { code?: unknown; cause?: unknown } | undefined;
-  for (let depth = 0; current && depth < 10; depth++) {
-    if (current.code === 4) return true;
-    current = current.cause as typeof current;
-  }
-  return false;
-}
-
 async function exists(client: Client, workflowId: string): Promise<boolean> {
   try {
     await client.workflow.getHandle(workflowId).describe();
@@ -220,7 +212,7 @@ async function endedRefusal(
   error: unknown,
   consequence: string,
 ): Promise<string | undefined> {
-  if ((error as Error | undefined)?.name !== 'WorkflowNotFoundError') return undefined;
+  if (!isNotFound(error)) return undefined;
   try {
     const state = await getSagaState(client, workflowId);
     return `The saga is ${state.status}: ${consequence}.`;

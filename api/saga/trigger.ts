@@ -21,6 +21,7 @@ import { Router } from 'express';
 import { z } from 'zod';
 import type { SagaState } from '../../workflows/saga';
 import { HttpProblem, ProblemType, validationProblem } from '../problem';
+import { isNotFound } from '../temporal-errors';
 import { cancelSaga, getSagaState, listSagas, resolveCompensation, startSaga, startSagaAndWaitForStep } from './client';
 import { sagaHistory } from './history';
 import { CancelRequestSchema, ResolutionSchema } from './schemas';
@@ -113,16 +114,6 @@ export function idForKey(resource: string, key: string): string {
   bytes[8] = (bytes[8]! & 0x3f) | 0x80; // RFC 9562 variant
   const hex = bytes.toString('hex');
   return [hex.slice(0, 8), hex.slice(8, 12), hex.slice(12, 16), hex.slice(16, 20), hex.slice(20)].join('-');
-}
-
-/** The SDK's WorkflowNotFoundError, or a raw gRPC NOT_FOUND (fetching the history of no workflow). */
-function isNotFound(error: unknown): boolean {
-  let current = error as { name?: unknown; code?: unknown; cause?: unknown } | undefined;
-  for (let depth = 0; current && depth < 10; depth++) {
-    if (current.name === 'WorkflowNotFoundError' || current.code === 5) return true;
-    current = current.cause as typeof current;
-  }
-  return false;
 }
 
 /** The request's id (see request-log.ts), as set by `genReqId`: always a string there. */

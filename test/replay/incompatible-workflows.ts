@@ -18,7 +18,10 @@ const payments = sagaActivities<PaymentsActivities>({ ...serviceActivity, taskQu
 export function placeOrder(order: Order): Promise<void> {
   const { orderId } = order;
   return runSaga(async (saga) => {
-    await saga.step('createOrder', { action: ({ idempotencyKey }) => orders.createOrder({ idempotencyKey, order }) });
+    await saga.step('createOrder', {
+      action: ({ idempotencyKey }) =>
+        orders.createOrder({ idempotencyKey, order, totalCents: orderTotalCents(order.items) }),
+    });
     await saga.step('chargePayment', {
       action: ({ idempotencyKey }) =>
         payments.chargePayment({

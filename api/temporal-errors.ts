@@ -1,0 +1,46 @@
+/**
+ * How the API reads the errors of Temporal calls: by gRPC status code or the SDK's error name, anywhere in the
+ * cause chain (the SDK wraps the transport's error).
+ */
+
+const GrpcStatus = { DeadlineExceeded: 4, NotFound: 5, Unavailable: 14 } as const;
+
+interface ErrorLike {
+  name?: unknown;
+  code?: unknown;
+  cause?: unknown;
+}
+
+function* causeChain(error: unknown): Generator<ErrorLike> {
+  let current = error;
+  for (let depth = 0; depth < 10 && typeof current === 'object' && current !== null; depth++) {
+    yield current;
+    current = (current as ErrorLike).cause;
+  }
+}
+
+function anyCause(error: unknown, test: (cause: ErrorLike) => boolean): boolean {
+  for (const cause of causeChain(error)) if (test(cause)) return true;
+  return false;
+}
+
+/** The call ran out of time. */
+export function isDeadlineExceeded(error: unknown): boolean {
+  return anyCause(error, (cause) => cause.code === GrpcStatus.DeadlineExceeded);
+}
+
+/** The Temporal server is out of reach or did not answer in time. */
+export function isTemporalUnavailable(error: unknown): boolean {
+  return anyCause(
+    error,
+    (cause) =>
+      cause.code === GrpcStatus.Unavailable ||
+      cause.code === GrpcStatus.DeadlineExceeded ||
+      cause.name === 'TransportError',
+  );
+}
+
+/** No such workflow: the SDK's WorkflowNotFoundError, or a raw NOT_FOUND (fetching the history of none). */
+export function isNotFound(error: unknown): boolean {
+  return anyCause(error, (cause) => cause.name === 'WorkflowNotFoundError' || cause.code === GrpcStatus.NotFound);
+}

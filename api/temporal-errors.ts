@@ -2,24 +2,12 @@
  * How the API reads the errors of Temporal calls: by gRPC status code or the SDK's error name, anywhere in the
  * cause chain (the SDK wraps the transport's error).
  */
+import type { FailureLike } from '../workflows/saga';
+import { causeChain } from '../workflows/saga';
 
 const GrpcStatus = { DeadlineExceeded: 4, NotFound: 5, Unavailable: 14 } as const;
 
-interface ErrorLike {
-  name?: unknown;
-  code?: unknown;
-  cause?: unknown;
-}
-
-function* causeChain(error: unknown): Generator<ErrorLike> {
-  let current = error;
-  for (let depth = 0; depth < 10 && typeof current === 'object' && current !== null; depth++) {
-    yield current;
-    current = (current as ErrorLike).cause;
-  }
-}
-
-function anyCause(error: unknown, test: (cause: ErrorLike) => boolean): boolean {
+function anyCause(error: unknown, test: (cause: FailureLike) => boolean): boolean {
   for (const cause of causeChain(error)) if (test(cause)) return true;
   return false;
 }

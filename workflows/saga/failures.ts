@@ -35,16 +35,19 @@ export class SagaDefinitionError extends Error {
   }
 }
 
-interface FailureLike {
+/** The fields the engine and its clients read off an error, whatever its class. */
+export interface FailureLike {
   name?: unknown;
   type?: unknown;
   message?: unknown;
+  code?: unknown;
   cause?: unknown;
   retryState?: unknown;
   nonRetryable?: unknown;
 }
 
-function* causeChain(error: unknown): Generator<FailureLike> {
+/** The error, then its cause, then that one's, … (bounded). */
+export function* causeChain(error: unknown): Generator<FailureLike> {
   let current = error;
   for (let depth = 0; depth < 20 && typeof current === 'object' && current !== null; depth++) {
     yield current;

@@ -30,7 +30,8 @@ export {
   sagaStateQuery,
   waitForStepUpdate,
 } from './definitions';
-export { describeError, isBusinessFailure, SagaDefinitionError, SagaFailureType } from './failures';
+export type { FailureLike } from './failures';
+export { causeChain, describeError, isBusinessFailure, SagaDefinitionError, SagaFailureType } from './failures';
 export type { Backoff, SagaOptions } from './options';
 export { CompensationFailurePolicy, CompensationOrder } from './options';
 export type { CompensationContext, ParallelStep, SagaContext, StepContext, StepDefinition } from './saga';

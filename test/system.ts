@@ -6,7 +6,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { Client, Connection } from '@temporalio/client';
+import { Client, Connection, WorkflowNotFoundError } from '@temporalio/client';
 import { NativeConnection, Runtime } from '@temporalio/worker';
 import type { Kysely } from 'kysely';
 import type { InventorySchema } from '../activities/inventory/schema';
@@ -52,6 +52,17 @@ let runtimeInstalled = false;
 /** The operator token of the test system's API. */
 export const testOperatorToken = 'test-operator-token-0123456789';
 
+async function terminateRunningWorkflows(client: Client): Promise<void> {
+  for await (const workflow of client.workflow.list({ query: 'ExecutionStatus = "Running"' })) {
+    await client.workflow
+      .getHandle(workflow.workflowId, workflow.runId)
+      .terminate('test system stopped')
+      .catch((error: unknown) => {
+        if (!(error instanceof WorkflowNotFoundError)) throw error;
+      });
+  }
+}
+
 export async function startTestSystem(
   options: { only?: readonly ServiceName[]; app?: Partial<AppDeps> } = {},
 ): Promise<TestSystem> {
@@ -96,6 +107,9 @@ export async function startTestSystem(
       },
     );
     started.push(services.shutdown);
+    // Every test system shares the run's server and the services' task queues: a saga a test leaves running would
+    // otherwise go on in the next test's workers and write to that test's databases.
+    started.push(() => terminateRunningWorkflows(client));
     const http = await listen(app, { host: '127.0.0.1', port: 0 });
     started.push(http.close);
     return { apiUrl: http.url, client, config, processEnv, databases, stop };

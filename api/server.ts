@@ -7,6 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { Client, Connection } from '@temporalio/client';
 import type { Express } from 'express';
 import { loadConfig } from '../config';
+import { reportFatalError } from '../config/startup';
 import { temporalConnectionOptions } from '../config/temporal';
 import { appSettings, createApp } from './app';
 
@@ -51,8 +52,5 @@ async function main(): Promise<void> {
 }
 
 if (require.main === module) {
-  main().catch((error: unknown) => {
-    console.error('API failed to start:', error);
-    process.exit(1);
-  });
+  main().catch(reportFatalError);
 }

@@ -153,6 +153,31 @@ export async function decoupling({ quick }: { quick: boolean }): Promise<Benchma
     name: 'decoupling',
     parameters: { ratePerSecond: rate, requests: amount, shippingDelayMs, quick },
     rows,
+    plot: {
+      title: {
+        text: `POST /orders p99 latency, ${amount} requests at ${rate}/s`,
+        subtitle: 'label over each bar: error rate',
+      },
+      data: { values: rows },
+      encoding: {
+        x: {
+          field: 'condition',
+          type: 'nominal',
+          sort: conditions.map((condition) => condition.name),
+          title: null,
+          axis: { labelAngle: 0 },
+        },
+        xOffset: { field: 'system', type: 'nominal' },
+        y: { field: 'p99Ms', type: 'quantitative', title: 'p99 latency (ms)' },
+        color: { field: 'system', type: 'nominal', title: null, legend: { orient: 'top' } },
+      },
+      layer: [
+        { mark: { type: 'bar', width: { band: 0.45 } } },
+        { mark: { type: 'text', dy: -6, fontSize: 10 }, encoding: { text: { field: 'errorRate' } } },
+      ],
+      width: 420,
+      height: 260,
+    },
     verdicts: [
       {
         claim: "this system's p99 with shipping late or down ≤ 1.2 × its p99 with shipping healthy",

@@ -58,6 +58,27 @@ export async function replay({ quick }: { quick: boolean }): Promise<BenchmarkRe
     name: 'replay',
     parameters: { tag, repetitions, quick },
     rows,
+    plot: {
+      title: {
+        text: 'Replaying a recorded history against its live run',
+        subtitle: `median of ${repetitions} replays`,
+      },
+      data: { values: rows },
+      transform: [{ fold: ['liveMs', 'replayMedianMs'], as: ['measure', 'ms'] }],
+      mark: 'bar',
+      encoding: {
+        y: { field: 'scenario', type: 'nominal', title: null, axis: { labelLimit: 320 } },
+        yOffset: { field: 'measure', type: 'nominal' },
+        x: { field: 'ms', type: 'quantitative', title: 'ms' },
+        color: {
+          field: 'measure',
+          type: 'nominal',
+          title: null,
+          legend: { orient: 'top', labelExpr: "datum.label === 'liveMs' ? 'live run' : 'replay'" },
+        },
+      },
+      width: 380,
+    },
     verdicts: [
       {
         claim: 'each saga replays faster than it ran live',

@@ -1,8 +1,10 @@
-/** What every benchmark returns, prints and writes under bench/results/. */
+/** What every benchmark returns, prints and writes under bench/results/: a table, its verdicts and a plot. */
 import { mkdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
+import type { PlotSpec } from './plot';
+import { renderSvg } from './plot';
 
 export interface BenchmarkResult {
   name: string;
@@ -10,6 +12,8 @@ export interface BenchmarkResult {
   rows: Record<string, string | number>[];
   /** Each target the benchmark checks, and whether the run met it. */
   verdicts: { claim: string; measured: string; holds: boolean }[];
+  /** A Vega-Lite spec with its data inline, written beside the JSON as `<name>.svg`. */
+  plot: PlotSpec;
 }
 
 let runtimeInstalled = false;
@@ -61,15 +65,19 @@ export function formatResult(result: BenchmarkResult): string {
   ].join('\n');
 }
 
-export async function writeResult(result: BenchmarkResult): Promise<string> {
-  await mkdir(resultsDir, { recursive: true });
-  const file = path.join(resultsDir, `${result.name}.json`);
+/** Writes `<name>.json` and `<name>.svg` into `dir`; returns their paths. */
+export async function writeResult(result: BenchmarkResult, dir: string): Promise<string[]> {
+  await mkdir(dir, { recursive: true });
+  const json = path.join(dir, `${result.name}.json`);
+  const svg = path.join(dir, `${result.name}.svg`);
   const machine = {
     cpus: os.cpus().length,
     cpuModel: os.cpus()[0]?.model,
     memoryGiB: Math.round(os.totalmem() / 2 ** 30),
     node: process.version,
   };
-  await writeFile(file, JSON.stringify({ ...result, machine, recordedAt: new Date().toISOString() }, null, 2) + '\n');
-  return file;
+  const { plot, ...figures } = result;
+  await writeFile(json, JSON.stringify({ ...figures, machine, recordedAt: new Date().toISOString() }, null, 2) + '\n');
+  await writeFile(svg, await renderSvg(plot));
+  return [json, svg];
 }

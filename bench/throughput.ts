@@ -18,6 +18,7 @@ import { orderRequest } from '../test/fixtures/orders';
 import { startDevServer } from '../workers/dev-server';
 import { startServices } from '../workers/service-workers';
 import type { BenchmarkResult } from './report';
+import { horizontalLine } from './plot';
 import { installQuietRuntime, percentile } from './report';
 
 /** Activities one completed order runs: 8 in the saga, 3 in its shipment workflow. */
@@ -35,6 +36,7 @@ export async function throughput({ quick }: { quick: boolean }): Promise<Benchma
   const connection = await Connection.connect({ address: server.address });
   const client = new Client({ connection });
   const rows: BenchmarkResult['rows'] = [];
+  let ceiling: number;
   try {
     // The ceiling: a bare worker, as many workflows in flight as it takes.
     const taskQueue = `bench-bare-${randomUUID()}`;
@@ -44,7 +46,7 @@ export async function throughput({ quick }: { quick: boolean }): Promise<Benchma
       workflowsPath: require.resolve('./bare-workflow'),
       activities: { noop: async () => undefined },
     });
-    const ceiling = await worker.runUntil(async () => {
+    ceiling = await worker.runUntil(async () => {
       const began = performance.now();
       await Promise.all(
         Array.from({ length: bareWorkflows }, () =>
@@ -119,6 +121,41 @@ export async function throughput({ quick }: { quick: boolean }): Promise<Benchma
     name: 'throughput',
     parameters: { rates, secondsPerRate: seconds, activitiesPerOrder, p99TargetMs, quick },
     rows,
+    plot: {
+      title: `Orders end to end (${activitiesPerOrder} activities each), ${seconds} s per offered rate`,
+      hconcat: [
+        {
+          layer: [
+            {
+              data: { values: rows.filter((row) => typeof row.rate === 'number') },
+              mark: { type: 'line', point: true },
+              encoding: {
+                x: { field: 'rate', type: 'quantitative', title: 'offered (orders/s)', axis: { format: '~g' } },
+                y: { field: 'completedPerSecond', type: 'quantitative', title: 'completed (orders/s)' },
+              },
+            },
+            ...horizontalLine(ceiling, `bare worker ceiling ${ceiling.toFixed(1)}/s`),
+          ],
+          width: 300,
+          height: 220,
+        },
+        {
+          layer: [
+            {
+              data: { values: rows.filter((row) => typeof row.rate === 'number') },
+              mark: { type: 'line', point: true, color: '#e45756' },
+              encoding: {
+                x: { field: 'rate', type: 'quantitative', title: 'offered (orders/s)', axis: { format: '~g' } },
+                y: { field: 'apiP99Ms', type: 'quantitative', title: 'POST /orders p99 (ms)' },
+              },
+            },
+            ...horizontalLine(p99TargetMs, `p99 target ${p99TargetMs} ms`),
+          ],
+          width: 300,
+          height: 220,
+        },
+      ],
+    },
     verdicts: [
       {
         claim: `a rate held with the API's p99 ≤ ${p99TargetMs} ms`,

@@ -2,35 +2,63 @@
  * Process configuration, read once from the environment and validated with zod so that a bad value stops the
  * process at start with the variable's name, not later with a confusing connection error.
  */
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 
 const port = z.coerce.number().int().min(1).max(65535);
+/** `host:port`, as gRPC takes it: no scheme, a port. */
+const hostAndPort = z
+  .string()
+  .regex(/^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):\d{1,5}$/, 'expected host:port, e.g. temporal.internal:7233');
+const postgresUrl = z.url({ protocol: /^postgres(ql)?$/, error: 'expected postgres://user:password@host:port/db' });
+/** A PEM file, read at start so that a wrong path fails here and not at the first connection. */
+const pemFile = z
+  .string()
+  .min(1)
+  .transform((file, context) => {
+    try {
+      return readFileSync(path.resolve(file));
+    } catch (error) {
+      context.addIssue({ code: 'custom', message: `cannot read ${file}: ${(error as NodeJS.ErrnoException).code}` });
+      return z.NEVER;
+    }
+  });
 const flag = z
   .enum(['true', 'false', '1', '0', ''])
   .transform((value) => value === 'true' || value === '1')
   .optional();
 
-const EnvSchema = z.object({
-  TEMPORAL_ADDRESS: z.string().min(1).optional(),
-  TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
-  TEMPORAL_API_KEY: z.string().min(1).optional(),
-  TEMPORAL_TLS: flag,
-  TEMPORAL_PORT: port.default(7233),
-  TEMPORAL_UI_PORT: port.default(8233),
-  TEMPORAL_UI_URL: z.url().optional(),
-  DATA_DIR: z.string().min(1).default('data'),
-  PORT: port.default(3000),
-  ORDERS_DATABASE_URL: z.string().startsWith('postgres').optional(),
-  INVENTORY_DATABASE_URL: z.string().startsWith('postgres').optional(),
-  PAYMENTS_DATABASE_URL: z.string().startsWith('postgres').optional(),
-  SHIPPING_DATABASE_URL: z.string().startsWith('postgres').optional(),
-  HOST: z.string().min(1).default('127.0.0.1'),
-  OPERATOR_TOKEN: z.string().min(16, 'use at least 16 characters').optional(),
-  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  API_WAIT_MS: z.coerce.number().int().min(0).max(60_000).default(5000),
-  TEMPORAL_RPC_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(2500),
-});
+const EnvSchema = z
+  .object({
+    TEMPORAL_ADDRESS: hostAndPort.optional(),
+    TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+    TEMPORAL_API_KEY: z.string().min(1).optional(),
+    TEMPORAL_TLS: flag,
+    TEMPORAL_TLS_CERT: pemFile.optional(),
+    TEMPORAL_TLS_KEY: pemFile.optional(),
+    TEMPORAL_TLS_CA: pemFile.optional(),
+    TEMPORAL_TLS_SERVER_NAME: z.string().min(1).optional(),
+    TEMPORAL_PORT: port.default(7233),
+    TEMPORAL_UI_PORT: port.default(8233),
+    TEMPORAL_UI_URL: z.url().optional(),
+    DATA_DIR: z.string().min(1).default('data'),
+    PORT: port.default(3000),
+    ORDERS_DATABASE_URL: postgresUrl.optional(),
+    INVENTORY_DATABASE_URL: postgresUrl.optional(),
+    PAYMENTS_DATABASE_URL: postgresUrl.optional(),
+    SHIPPING_DATABASE_URL: postgresUrl.optional(),
+    HOST: z.string().min(1).default('127.0.0.1'),
+    OPERATOR_TOKEN: z.string().min(16, 'use at least 16 characters').optional(),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    API_WAIT_MS: z.coerce.number().int().min(0).max(60_000).default(5000),
+    TEMPORAL_RPC_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(2500),
+    METRICS_PORT: port.optional(),
+  })
+  .refine((vars) => (vars.TEMPORAL_TLS_CERT === undefined) === (vars.TEMPORAL_TLS_KEY === undefined), {
+    message: 'set both TEMPORAL_TLS_CERT and TEMPORAL_TLS_KEY (a client certificate needs its key), or neither',
+    path: ['TEMPORAL_TLS_KEY'],
+  });
 
 export interface Config {
   temporal: {
@@ -40,9 +68,19 @@ export interface Config {
     namespace: string;
     /** API key for Temporal Cloud (implies TLS). */
     apiKey: string | undefined;
-    /** Connect with TLS. @default true when an API key is set, else false */
+    /**
+     * Connect with TLS. @default true when an API key or a client certificate is set, else false. With mTLS
+     * (self-hosted, or Temporal Cloud with certificates) the client certificate and key come from PEM files.
+     */
     tls: boolean;
+    clientCertificate: { crt: Buffer; key: Buffer } | undefined;
+    /** Root CA to verify the server with, when it is not a public one. */
+    serverRootCa: Buffer | undefined;
+    /** Server name to verify instead of the address's host. */
+    serverName: string | undefined;
   };
+  /** Port of the workers' Prometheus endpoint (`/metrics`); unset: no endpoint. */
+  metricsPort: number | undefined;
   embeddedServer: {
     /** gRPC port of the embedded dev server. @default 7233 */
     port: number;
@@ -76,9 +114,10 @@ export interface Config {
   };
 }
 
+/** Invalid configuration, said in one line that names each variable: what a process prints before it exits 1. */
 export class ConfigError extends Error {
   constructor(issues: readonly z.core.$ZodIssue[]) {
-    super('Invalid configuration:\n' + issues.map((issue) => `  ${issue.path.join('.')}: ${issue.message}`).join('\n'));
+    super('Invalid configuration: ' + issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; '));
     this.name = 'ConfigError';
   }
 }
@@ -94,8 +133,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       address: vars.TEMPORAL_ADDRESS,
       namespace: vars.TEMPORAL_NAMESPACE,
       apiKey: vars.TEMPORAL_API_KEY,
-      tls: vars.TEMPORAL_TLS ?? vars.TEMPORAL_API_KEY !== undefined,
+      tls: vars.TEMPORAL_TLS ?? (vars.TEMPORAL_API_KEY !== undefined || vars.TEMPORAL_TLS_CERT !== undefined),
+      clientCertificate:
+        vars.TEMPORAL_TLS_CERT && vars.TEMPORAL_TLS_KEY
+          ? { crt: vars.TEMPORAL_TLS_CERT, key: vars.TEMPORAL_TLS_KEY }
+          : undefined,
+      serverRootCa: vars.TEMPORAL_TLS_CA,
+      serverName: vars.TEMPORAL_TLS_SERVER_NAME,
     },
+    metricsPort: vars.METRICS_PORT,
     embeddedServer: {
       port: vars.TEMPORAL_PORT,
       uiPort: vars.TEMPORAL_UI_PORT,

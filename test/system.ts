@@ -1,7 +1,8 @@
 /**
  * The system under test, in the test process: the real services (all, or some, when a test runs one as a process
- * of its own) with their own databases in a fresh data folder, and the real HTTP API on a free port, all connected
- * to the run's real Temporal server.
+ * of its own) with their own fresh databases (SQLite files in a new data folder, or new PostgreSQL databases when
+ * `TEST_POSTGRES_URL` is set), and the real HTTP API on a free port, all connected to the run's real Temporal
+ * server.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
@@ -27,6 +28,7 @@ import type { ServiceName } from '../workers/service-worker';
 import { openServiceDatabase, serviceWorkerLogger } from '../workers/service-worker';
 import { startServices } from '../workers/service-workers';
 import { readTestEnv } from './env';
+import { createServiceDatabases } from './postgres';
 
 /** Each service's database, opened beside the service (SQLite in WAL mode lets both read and write). */
 export interface Databases {
@@ -72,10 +74,17 @@ export async function startTestSystem(
     runtimeInstalled = true;
   }
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'temporal-saga-data-'));
-  const processEnv = { ...process.env, TEMPORAL_ADDRESS: address, TEMPORAL_NAMESPACE: namespace, DATA_DIR: dataDir };
+  const storage = await createServiceDatabases();
+  const processEnv = {
+    ...process.env,
+    ...storage.env,
+    TEMPORAL_ADDRESS: address,
+    TEMPORAL_NAMESPACE: namespace,
+    DATA_DIR: dataDir,
+  };
   const config = loadConfig(processEnv);
   // Whatever started is stopped again, last first, when the test ends or when a later part fails to start.
-  const started: (() => Promise<unknown>)[] = [() => rm(dataDir, { recursive: true, force: true })];
+  const started: (() => Promise<unknown>)[] = [() => rm(dataDir, { recursive: true, force: true }), storage.drop];
   const stop = async () => {
     for (const stopOne of started.splice(0).reverse()) await stopOne();
   };

@@ -3,23 +3,27 @@
  * SIGINT and SIGTERM drain it: the SDK stops polling, lets in-flight tasks finish, then `run()` returns and the
  * service's database and connections close.
  */
-import { Client, Connection } from '@temporalio/client';
-import { NativeConnection, Runtime } from '@temporalio/worker';
+import { Client } from '@temporalio/client';
 import { loadConfig } from '../config';
+import { connectToTemporal, reportFatalError } from '../config/startup';
 import { temporalConnectionOptions } from '../config/temporal';
 import type { Service, ServiceDeps } from './service-worker';
-import { serviceWorkerLogger } from './service-worker';
+import { installWorkerRuntime } from './service-worker';
 
 export function runServiceProcess(create: (deps: ServiceDeps) => Promise<Service>): void {
-  const config = loadConfig();
-  Runtime.install({ logger: serviceWorkerLogger });
-  const connectionOptions = temporalConnectionOptions(config);
   const serve = async () => {
-    const connection = await NativeConnection.connect(connectionOptions);
-    const clientConnection = await Connection.connect(connectionOptions);
+    const config = loadConfig();
+    installWorkerRuntime(config);
+    const connectionOptions = temporalConnectionOptions(config);
+    const { nativeConnection, connection } = await connectToTemporal(connectionOptions);
     try {
-      const client = new Client({ connection: clientConnection, namespace: config.temporal.namespace });
-      const service = await create({ connection, namespace: config.temporal.namespace, client, config });
+      const client = new Client({ connection, namespace: config.temporal.namespace });
+      const service = await create({
+        connection: nativeConnection,
+        namespace: config.temporal.namespace,
+        client,
+        config,
+      });
       console.log(
         `${service.name} service: polling task queue '${service.name}' on ${connectionOptions.address}; data in ${service.database}`,
       );
@@ -29,12 +33,9 @@ export function runServiceProcess(create: (deps: ServiceDeps) => Promise<Service
         await service.close();
       }
     } finally {
-      await clientConnection.close();
       await connection.close();
+      await nativeConnection.close();
     }
   };
-  serve().catch((error: unknown) => {
-    console.error('The service failed:', error);
-    process.exitCode = 1;
-  });
+  serve().catch(reportFatalError);
 }

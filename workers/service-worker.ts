@@ -4,7 +4,7 @@
  */
 import type { Client } from '@temporalio/client';
 import type { LogLevel, LogMetadata, NativeConnection, WorkerOptions } from '@temporalio/worker';
-import { DefaultLogger, Worker } from '@temporalio/worker';
+import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
 import type { Kysely, Migration } from 'kysely';
 import type { DatabaseLocation } from '../activities/storage/database';
 import { databaseLocation, describeLocation, openDatabase } from '../activities/storage/database';
@@ -59,6 +59,21 @@ class ServiceWorkerLogger extends DefaultLogger {
  * design, so it says nothing.
  */
 export const serviceWorkerLogger = new ServiceWorkerLogger('WARN');
+
+/**
+ * The SDK's process-wide runtime for worker processes: {@link serviceWorkerLogger}, and the Prometheus endpoint
+ * (`http://<host>:<METRICS_PORT>/metrics`: the SDK's worker metrics and the sagas' own counters) when
+ * `METRICS_PORT` is set. `shutdownSignals: []` leaves SIGINT/SIGTERM to a caller that orders its own shutdown.
+ */
+export function installWorkerRuntime(config: Config, options: { shutdownSignals?: NodeJS.Signals[] } = {}): void {
+  Runtime.install({
+    logger: serviceWorkerLogger,
+    ...options,
+    ...(config.metricsPort !== undefined
+      ? { telemetryOptions: { metrics: { prometheus: { bindAddress: `0.0.0.0:${config.metricsPort}` } } } }
+      : {}),
+  });
+}
 
 /** Opens a service's own database (SQLite under the data folder, or PostgreSQL by URL) and migrates it. */
 export async function openServiceDatabase<Schema>(

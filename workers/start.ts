@@ -6,16 +6,16 @@
  * Shutdown runs in dependency order on SIGINT or SIGTERM: the API stops taking requests, the workers drain, then
  * the server stops. A second signal exits at once.
  */
-import { Client, Connection } from '@temporalio/client';
-import { NativeConnection, Runtime } from '@temporalio/worker';
+import { Client } from '@temporalio/client';
 import { appSettings, createApp } from '../api/app';
 import type { HttpServer } from '../api/server';
 import { listen } from '../api/server';
 import { loadConfig } from '../config';
+import { connectToTemporal, reportFatalError } from '../config/startup';
 import { temporalConnectionOptions } from '../config/temporal';
 import type { DevServer } from './dev-server';
 import { startDevServer } from './dev-server';
-import { serviceWorkerLogger } from './service-worker';
+import { installWorkerRuntime } from './service-worker';
 import { startServices } from './service-workers';
 
 /** A signal this soon after the first one is a duplicate, not a request to force the exit. */
@@ -27,7 +27,7 @@ type Stoppable = () => Promise<void>;
 async function main(): Promise<void> {
   const config = loadConfig();
   // Signals are handled below, so that the workers drain before the server they talk to stops.
-  Runtime.install({ logger: serviceWorkerLogger, shutdownSignals: [] });
+  installWorkerRuntime(config, { shutdownSignals: [] });
 
   const started: Stoppable[] = [];
   let stopping: Promise<void> | undefined;
@@ -64,9 +64,8 @@ async function main(): Promise<void> {
     const webUiUrl = config.webUiUrl ?? server?.webUiUrl;
     const namespace = config.temporal.namespace;
 
-    const nativeConnection = await NativeConnection.connect(connectionOptions);
+    const { nativeConnection, connection } = await connectToTemporal(connectionOptions);
     started.push(() => nativeConnection.close());
-    const connection = await Connection.connect(connectionOptions);
     started.push(() => connection.close());
     const client = new Client({ connection, namespace });
 
@@ -89,8 +88,7 @@ async function main(): Promise<void> {
       ...Object.fromEntries(services.services.map((service) => [service.name, service.database])),
     });
   } catch (error) {
-    console.error(error instanceof Error ? error.message : error);
-    process.exitCode = 1;
+    reportFatalError(error);
     await (stopping ?? stopAll(started));
   }
 }
@@ -121,4 +119,4 @@ function printBanner(lines: Record<string, string | undefined>): void {
   );
 }
 
-void main();
+main().catch(reportFatalError);

@@ -10,6 +10,7 @@ import { spawn } from 'node:child_process';
 import { constants } from 'node:fs';
 import { access, mkdir, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
+import { StartupError } from '../config/startup';
 
 /** A Temporal server binary and where each source looks for it. */
 export interface ServerBinary {
@@ -102,7 +103,9 @@ export async function resolveServerBinary(binary: ServerBinary, options: Resolve
 }
 
 /** Thrown when no source gave a working server; its message names every source and how to fix it. */
-export class ServerUnavailableError extends Error {
+export class ServerUnavailableError extends StartupError {
+  override name = 'ServerUnavailableError';
+
   constructor(binary: ServerBinary, attempts: readonly SourceAttempt[]) {
     super(
       [
@@ -115,7 +118,6 @@ export class ServerUnavailableError extends Error {
         '  - or set TEMPORAL_ADDRESS to use a Temporal server that is already running.',
       ].join('\n'),
     );
-    this.name = 'ServerUnavailableError';
   }
 }
 

@@ -50,6 +50,7 @@ import {
   waitForStepUpdate,
 } from './definitions';
 import { describeError, isBusinessFailure, SagaDefinitionError, sagaFailure, SagaFailureType } from './failures';
+import { countSagaReached, countSagaStarted } from './metrics';
 import type { Backoff, SagaOptions } from './options';
 import {
   CompensationFailurePolicy,
@@ -205,6 +206,7 @@ class SagaRun implements SagaContext {
     // it, so that the engine decides: compensate before the pivot, refuse after.
     CancellationScope.current().cancelRequested.catch(() => this.#onWorkflowCancelled());
     if (this.#options.deadline !== undefined) this.#startDeadline(this.#options.deadline);
+    countSagaStarted();
     this.#publish();
     return CancellationScope.nonCancellable(async () => {
       const bodyScope = new CancellationScope();
@@ -564,6 +566,7 @@ class SagaRun implements SagaContext {
   }
 
   #setStatus(status: SagaStatus, currentStep?: string): void {
+    if (status !== this.#state.status) countSagaReached(status);
     this.#state.status = status;
     this.#publish(currentStep);
   }

@@ -1,0 +1,12 @@
+/**
+ * The service suites again with every service on PostgreSQL: `TEST_POSTGRES_URL` names a server (for example
+ * the one `scripts/postgres/start-local.sh` starts) and each test system gets fresh databases on it.
+ * @type {import('jest').Config}
+ */
+if (!process.env.TEST_POSTGRES_URL) {
+  throw new Error('npm run test:postgres needs TEST_POSTGRES_URL: eval "$(scripts/postgres/start-local.sh)" first.');
+}
+module.exports = {
+  ...require('./jest.config.js'),
+  testMatch: ['<rootDir>/test/{place-order,order-*,api-orders}.test.ts'],
+};

@@ -1,0 +1,80 @@
+/**
+ * Invalid configuration stops a process at start, before any work: exit code 1 and one line on stderr that names
+ * what is wrong. Each case runs a real service worker process (and the API for its own settings) with one bad
+ * variable in an otherwise valid environment.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { cleanEnv, freePort } from './processes';
+
+const projectRoot = path.resolve(__dirname, '..');
+
+function start(entry: string, env: NodeJS.ProcessEnv): { exitCode: number | null; stderr: string[] } {
+  const result = spawnSync(process.execPath, ['--import', 'tsx', entry], {
+    cwd: projectRoot,
+    env,
+    encoding: 'utf8',
+    timeout: 30_000,
+  });
+  return { exitCode: result.status, stderr: result.stderr.trim().split('\n') };
+}
+
+describe('invalid configuration fails at start with one line and exit code 1', () => {
+  let dir: string;
+  let env: NodeJS.ProcessEnv;
+  beforeAll(async () => {
+    dir = await mkdtemp(path.join(os.tmpdir(), 'temporal-saga-config-'));
+    // A valid environment apart from the variable under test; nothing listens on this address.
+    env = cleanEnv({ TEMPORAL_ADDRESS: `127.0.0.1:${await freePort()}`, DATA_DIR: dir, LOG_LEVEL: 'silent' });
+  });
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it.each([
+    {
+      problem: 'an unreachable Temporal address',
+      vars: {},
+      line: /^Cannot reach Temporal at 127\.0\.0\.1:\d+: .+$/,
+    },
+    {
+      problem: 'an address that is not host:port',
+      vars: { TEMPORAL_ADDRESS: 'http://temporal:7233' },
+      line: /^Invalid configuration: TEMPORAL_ADDRESS: expected host:port, e\.g\. temporal\.internal:7233$/,
+    },
+    {
+      problem: 'a missing certificate file',
+      vars: { TEMPORAL_TLS_CERT: '/nonexistent/client.pem', TEMPORAL_TLS_KEY: '/nonexistent/client.key' },
+      line: /^Invalid configuration: TEMPORAL_TLS_CERT: cannot read \/nonexistent\/client\.pem: ENOENT; TEMPORAL_TLS_KEY: cannot read \/nonexistent\/client\.key: ENOENT$/,
+    },
+    {
+      problem: 'a certificate without its key',
+      // Any readable file passes the check at start; the certificate's content is the TLS handshake's business.
+      vars: { TEMPORAL_TLS_CERT: __filename },
+      line: /^Invalid configuration: TEMPORAL_TLS_KEY: set both TEMPORAL_TLS_CERT and TEMPORAL_TLS_KEY/,
+    },
+    {
+      problem: 'a bad port',
+      vars: { METRICS_PORT: '70000' },
+      line: /^Invalid configuration: METRICS_PORT: Too big: expected number to be <=65535$/,
+    },
+    {
+      problem: 'a bad database URL',
+      vars: { ORDERS_DATABASE_URL: 'orders.example:5432/orders' },
+      line: /^Invalid configuration: ORDERS_DATABASE_URL: expected postgres:\/\/user:password@host:port\/db$/,
+    },
+  ])('a service worker with $problem', ({ vars, line }) => {
+    const { exitCode, stderr } = start('workers/orders.ts', { ...env, ...vars });
+    expect({ exitCode, stderr }).toEqual({ exitCode: 1, stderr: [expect.stringMatching(line)] });
+  });
+
+  it('the API with a bad port', () => {
+    const { exitCode, stderr } = start('api/server.ts', { ...env, PORT: 'eighty' });
+    expect({ exitCode, stderr }).toEqual({
+      exitCode: 1,
+      stderr: [expect.stringMatching(/^Invalid configuration: PORT: Invalid input: expected number, received NaN$/)],
+    });
+  });
+});

@@ -1,0 +1,49 @@
+/**
+ * The services' storage in tests: an embedded SQLite file per service by default, or, when `TEST_POSTGRES_URL`
+ * names a PostgreSQL server (`scripts/postgres/start-local.sh` starts one), a fresh database per service and per
+ * test system on that server, so that each test starts from empty tables as it does with SQLite.
+ */
+import { randomUUID } from 'node:crypto';
+import { Client } from 'pg';
+import { TaskQueue } from '../workflows/task-queues';
+
+export const testPostgresUrlVariable = 'TEST_POSTGRES_URL';
+
+export interface ServiceDatabases {
+  /** `<SERVICE>_DATABASE_URL` variables to add to the services' environment (none for SQLite). */
+  env: Record<string, string>;
+  drop: () => Promise<void>;
+}
+
+async function onServer<T>(serverUrl: string, run: (client: Client) => Promise<T>): Promise<T> {
+  const client = new Client({ connectionString: serverUrl });
+  await client.connect();
+  try {
+    return await run(client);
+  } finally {
+    await client.end();
+  }
+}
+
+export async function createServiceDatabases(
+  serverUrl = process.env[testPostgresUrlVariable],
+): Promise<ServiceDatabases> {
+  if (!serverUrl) return { env: {}, drop: async () => undefined };
+  const prefix = `test_${randomUUID().replaceAll('-', '').slice(0, 12)}`;
+  const names = Object.values(TaskQueue).map((service) => ({ service, database: `${prefix}_${service}` }));
+  await onServer(serverUrl, async (client) => {
+    for (const { database } of names) await client.query(`CREATE DATABASE ${database}`);
+  });
+  const env = Object.fromEntries(
+    names.map(({ service, database }) => {
+      const url = new URL(serverUrl);
+      url.pathname = `/${database}`;
+      return [`${service.toUpperCase()}_DATABASE_URL`, url.toString()];
+    }),
+  );
+  const drop = () =>
+    onServer(serverUrl, async (client) => {
+      for (const { database } of names) await client.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
+    });
+  return { env, drop };
+}

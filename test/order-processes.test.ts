@@ -1,13 +1,14 @@
 /**
- * Services as the separate processes they are in production: a payments worker killed mid-activity, and a
- * shipping service that is down while orders keep coming.
+ * Services as the separate processes they are in production: a payments worker killed mid-activity, one stopped
+ * with SIGTERM mid-activity, a shipping service that is down while orders keep coming, and the orders service's
+ * Prometheus endpoint.
  */
 import { orderWorkflowId } from '../api/orders/trigger';
 import { eventually } from './http';
 import { historyOf, lastStartOf } from './history';
 import { orderReaches, placeOrder, readOrder } from './orders';
 import type { Launched } from './processes';
-import { startServiceProcess, stopProcess } from './processes';
+import { freePort, startServiceProcess, stopProcess } from './processes';
 import type { TestSystem } from './system';
 import { startTestSystem } from './system';
 
@@ -48,6 +49,78 @@ describe('services as separate processes', () => {
     }, 90_000);
   });
 
+  describe('payments stopped with SIGTERM during a slow charge', () => {
+    let system: TestSystem;
+    beforeAll(async () => {
+      system = await startTestSystem({ only: ['orders', 'inventory', 'shipping'] });
+    });
+    afterAll(async () => {
+      await system?.stop();
+    });
+
+    it('finishes the charge in flight before it exits, and the sagas waiting on payments go on after a restart', async () => {
+      const first = await startServiceProcess('payments', system.processEnv);
+      launchedProcesses.push(first);
+      const slowOrder = await placeOrder(system.apiUrl, { paymentToken: 'tok_slow' });
+      const chargesOf = (orderId: string) =>
+        system.databases.payments.selectFrom('charges').selectAll().where('order_id', '=', orderId).execute();
+      // The charge is committed; its activity now takes 5 s to answer. Stop the service in that window.
+      await eventually(async () => ((await chargesOf(slowOrder)).length > 0 ? true : undefined));
+      first.child.kill('SIGTERM');
+      const laterOrder = await placeOrder(system.apiUrl); // arrives while payments drains, then is down
+
+      expect(await first.exited).toBe(0);
+      const slowEvents = await historyOf(system.client.workflow.getHandle(orderWorkflowId(slowOrder)));
+      // The attempt in flight completed: no second attempt, no timeout.
+      expect(lastStartOf(slowEvents, 'chargePayment')?.attempt).toBe(1);
+      expect(
+        slowEvents.some((event) => event.activityTaskCompletedEventAttributes) &&
+          !slowEvents.some((event) => event.activityTaskTimedOutEventAttributes),
+      ).toBe(true);
+      // With payments down, its first payments step (the fraud screen) is scheduled and waits on the task queue.
+      await eventually(async () => {
+        const { saga } = await readOrder(system.apiUrl, laterOrder);
+        return saga.steps.find((step) => step.name === 'screenPayment')?.status === 'running' ? true : undefined;
+      });
+
+      const second = await startServiceProcess('payments', system.processEnv);
+      launchedProcesses.push(second);
+      for (const orderId of [slowOrder, laterOrder]) {
+        await orderReaches(system.apiUrl, orderId, ['completed'], 45_000);
+        expect(await chargesOf(orderId)).toEqual([expect.objectContaining({ status: 'captured' })]);
+      }
+    }, 90_000);
+  });
+
+  describe("the orders service's Prometheus endpoint", () => {
+    let system: TestSystem;
+    beforeAll(async () => {
+      system = await startTestSystem({ only: ['inventory', 'payments', 'shipping'] });
+    });
+    afterAll(async () => {
+      await system?.stop();
+    });
+
+    it('counts the sagas it ran: started, completed and compensated', async () => {
+      const metricsPort = await freePort();
+      const orders = await startServiceProcess('orders', { ...system.processEnv, METRICS_PORT: String(metricsPort) });
+      launchedProcesses.push(orders);
+      const placed = await Promise.all([
+        placeOrder(system.apiUrl),
+        placeOrder(system.apiUrl),
+        placeOrder(system.apiUrl, { paymentToken: 'tok_declined' }),
+      ]);
+      await Promise.all(placed.map((orderId) => orderReaches(system.apiUrl, orderId, ['completed', 'cancelled'])));
+
+      // Workflow metrics reach the endpoint shortly after the workflow task that counted them.
+      const scrape = async () =>
+        sagaCounters(await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text(), 'placeOrder');
+      await eventually(async () => ((await scrape()).saga_started === 3 ? true : undefined)).catch(() => undefined);
+      const counters = await scrape();
+      expect(counters).toEqual({ saga_started: 3, saga_completed: 2, saga_compensated: 1 });
+    }, 90_000);
+  });
+
   describe('shipping down', () => {
     let system: TestSystem;
     beforeAll(async () => {
@@ -80,3 +153,14 @@ describe('services as separate processes', () => {
     }, 90_000);
   });
 });
+
+/** The saga counters of one workflow type in a Prometheus text exposition, summed over their other labels. */
+function sagaCounters(exposition: string, workflowType: string): Record<string, number> {
+  const counters: Record<string, number> = {};
+  for (const line of exposition.split('\n')) {
+    const match = /^(saga_[a-z_]+)\{([^}]*)\} (\d+)$/.exec(line);
+    if (!match || !match[2]!.includes(`workflowType="${workflowType}"`)) continue;
+    counters[match[1]!] = (counters[match[1]!] ?? 0) + Number(match[3]);
+  }
+  return counters;
+}

@@ -30,11 +30,20 @@ export interface SagaHarness {
 
 let runtimeInstalled = false;
 
-export async function startSagaHarness(): Promise<SagaHarness> {
+/**
+ * `metricsPort`: serve the worker's metrics (the SDK's and the sagas' counters) on a Prometheus endpoint. The SDK's
+ * runtime is per process and installed by the first harness of a test file, so only that one's port counts.
+ */
+export async function startSagaHarness(options: { metricsPort?: number } = {}): Promise<SagaHarness> {
   const { address, namespace, sagaBundlePath } = readTestEnv();
   if (!runtimeInstalled) {
-    // These tests fail activities and sagas on purpose; the SDK's warning for each would bury real errors.
-    Runtime.install({ logger: new DefaultLogger('ERROR') });
+    Runtime.install({
+      // These tests fail activities and sagas on purpose; the SDK's warning for each would bury real errors.
+      logger: new DefaultLogger('ERROR'),
+      ...(options.metricsPort !== undefined
+        ? { telemetryOptions: { metrics: { prometheus: { bindAddress: `127.0.0.1:${options.metricsPort}` } } } }
+        : {}),
+    });
     runtimeInstalled = true;
   }
   const taskQueue = `saga-tests-${randomUUID()}`;

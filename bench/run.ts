@@ -7,6 +7,7 @@
 import { mkdtemp } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { coldStart } from './cold-start';
 import { decoupling } from './decoupling';
 import { overhead } from './overhead';
 import { replay } from './replay';
@@ -17,8 +18,9 @@ import { formatResult, resultsDir, writeResult } from './report';
 const benchmarks: Record<string, (options: { quick: boolean }) => Promise<BenchmarkResult>> = {
   decoupling,
   overhead,
-  replay,
   throughput,
+  replay,
+  'cold-start': coldStart,
 };
 
 async function main(): Promise<void> {

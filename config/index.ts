@@ -2,7 +2,7 @@
  * Process configuration, read once from the environment and validated with zod so that a bad value stops the
  * process at start with the variable's name, not later with a confusing connection error.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 
@@ -54,6 +54,11 @@ const EnvSchema = z
     API_WAIT_MS: z.coerce.number().int().min(0).max(60_000).default(5000),
     TEMPORAL_RPC_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(2500),
     METRICS_PORT: port.optional(),
+    WORKFLOW_BUNDLE: z
+      .string()
+      .min(1)
+      .refine((value) => value === 'none' || existsSync(path.resolve(value)), 'no bundle at that path (npm run build)')
+      .optional(),
   })
   .refine((vars) => (vars.TEMPORAL_TLS_CERT === undefined) === (vars.TEMPORAL_TLS_KEY === undefined), {
     message: 'set both TEMPORAL_TLS_CERT and TEMPORAL_TLS_KEY (a client certificate needs its key), or neither',
@@ -81,6 +86,11 @@ export interface Config {
   };
   /** Port of the workers' Prometheus endpoint (`/metrics`); unset: no endpoint. */
   metricsPort: number | undefined;
+  /**
+   * The workflow code a worker runs: a prebuilt bundle's path, or `'none'` to bundle from source at start.
+   * @default the bundle `npm run build` writes beside the compiled code, when there is one; else bundling at start
+   */
+  workflowBundle: string | undefined;
   embeddedServer: {
     /** gRPC port of the embedded dev server. @default 7233 */
     port: number;
@@ -142,6 +152,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       serverName: vars.TEMPORAL_TLS_SERVER_NAME,
     },
     metricsPort: vars.METRICS_PORT,
+    workflowBundle:
+      vars.WORKFLOW_BUNDLE === undefined || vars.WORKFLOW_BUNDLE === 'none'
+        ? vars.WORKFLOW_BUNDLE
+        : path.resolve(vars.WORKFLOW_BUNDLE),
     embeddedServer: {
       port: vars.TEMPORAL_PORT,
       uiPort: vars.TEMPORAL_UI_PORT,

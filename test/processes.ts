@@ -74,13 +74,18 @@ export function isAlive(pid: number): boolean {
   }
 }
 
-/** Starts `workers/<service>.ts` as its own process and waits until it polls. */
-export async function startServiceProcess(service: string, env: NodeJS.ProcessEnv): Promise<Launched> {
-  const launched = launch(
-    process.execPath,
-    ['--import', 'tsx', path.join(projectRoot, 'workers', `${service}.ts`)],
-    env,
-  );
+/**
+ * Starts a service as its own process and waits until it polls: from source (`workers/<service>.ts` through
+ * tsx), or, with `built`, the compiled `dist/workers/<service>.js` that `npm run build` writes.
+ */
+export async function startServiceProcess(
+  service: string,
+  env: NodeJS.ProcessEnv,
+  { built = false }: { built?: boolean } = {},
+): Promise<Launched> {
+  const launched = built
+    ? launch(process.execPath, [path.join(projectRoot, 'dist', 'workers', `${service}.js`)], env)
+    : launch(process.execPath, ['--import', 'tsx', path.join(projectRoot, 'workers', `${service}.ts`)], env);
   await eventually(async () => (launched.output().includes(`${service} service: polling`) ? true : undefined), {
     timeoutMs: 30_000,
   }).catch(() => {

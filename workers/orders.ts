@@ -5,11 +5,11 @@ import { ordersMigrations } from '../activities/orders/schema';
 import { TaskQueue } from '../workflows/task-queues';
 import { runServiceProcess } from './service-process';
 import type { Service, ServiceDeps, WorkflowSource } from './service-worker';
-import { createService, workflowsPath } from './service-worker';
+import { createService, workflowSource } from './service-worker';
 
 export function createOrdersService(
   deps: ServiceDeps,
-  workflows: WorkflowSource = { workflowsPath },
+  workflows: WorkflowSource = workflowSource(deps.config),
 ): Promise<Service> {
   return createService<OrdersSchema>(TaskQueue.Orders, deps, ordersMigrations, (db) => ({
     ...workflows,

@@ -2,6 +2,8 @@
  * What every service worker shares: its connections, its options, its own database, and how a worker gets
  * workflow code.
  */
+import { existsSync } from 'node:fs';
+import path from 'node:path';
 import type { Client } from '@temporalio/client';
 import type { LogLevel, LogMetadata, NativeConnection, WorkerOptions } from '@temporalio/worker';
 import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
@@ -28,18 +30,43 @@ export interface Service {
   worker: Worker;
   /** Where the service keeps its data, for logs and banners. */
   database: string;
+  /** Where its workflow code comes from, for a service that runs workflows (logs and banners). */
+  workflows?: string;
+  /** How long `Worker.create` took: what a prebuilt workflow bundle shortens. */
+  workerCreatedMs: number;
   /** Releases the service's storage, once its worker has stopped. */
   close: () => Promise<void>;
 }
 
 /**
- * Workflow code: a path that the worker bundles at start (about a second), or a bundle made once beforehand and
- * shared, as the test suite does.
+ * Workflow code: a path that the worker bundles at start (webpack, a second or more), or a bundle made once
+ * beforehand: by `npm run build` for production, once per run by the test suite.
  */
 export type WorkflowSource = Pick<WorkerOptions, 'workflowsPath'> | Pick<WorkerOptions, 'workflowBundle'>;
 
 /** The workflows entry point, for `workflowsPath` and `bundleWorkflowCode`. */
 export const workflowsPath = require.resolve('../workflows');
+
+/** Where `npm run build` writes the workflow bundle: beside the compiled code, `dist/workflow-bundle.js`. */
+export const builtBundlePath = path.resolve(__dirname, '..', 'workflow-bundle.js');
+
+/**
+ * The workflow code a service runs: `WORKFLOW_BUNDLE` when set (`none`: bundle at start), else the bundle built
+ * beside the compiled code, so that a production worker never runs webpack; from source (`npm start`), there is
+ * none, and the worker bundles at start.
+ */
+export function workflowSource(config: Config): WorkflowSource {
+  const bundle = config.workflowBundle ?? (existsSync(builtBundlePath) ? builtBundlePath : 'none');
+  return bundle === 'none' ? { workflowsPath } : { workflowBundle: { codePath: bundle } };
+}
+
+/** For logs and banners: where a worker's workflow code comes from. */
+export function describeWorkflowSource({ workflowsPath, workflowBundle }: Partial<WorkerOptions>): string {
+  if (workflowsPath) return `bundled at start from ${path.relative(process.cwd(), workflowsPath)}`;
+  return workflowBundle && 'codePath' in workflowBundle
+    ? `prebuilt bundle ${path.relative(process.cwd(), workflowBundle.codePath)}`
+    : 'a prebuilt bundle';
+}
 
 /** Shared by every service worker. */
 export const serviceWorkerOptions = {
@@ -97,14 +124,24 @@ export async function createService<Schema>(
 ): Promise<Service> {
   const { db, location } = await openServiceDatabase<Schema>(name, deps.config, migrations);
   try {
+    const workerOptions = await options(db);
+    const began = performance.now();
     const worker = await Worker.create({
       ...serviceWorkerOptions,
       connection: deps.connection,
       namespace: deps.namespace,
       taskQueue: name,
-      ...(await options(db)),
+      ...workerOptions,
     });
-    return { name, worker, database: describeLocation(location), close: () => db.destroy() };
+    const runsWorkflows = workerOptions.workflowsPath !== undefined || workerOptions.workflowBundle !== undefined;
+    return {
+      name,
+      worker,
+      database: describeLocation(location),
+      workerCreatedMs: Math.round(performance.now() - began),
+      ...(runsWorkflows ? { workflows: describeWorkflowSource(workerOptions) } : {}),
+      close: () => db.destroy(),
+    };
   } catch (error) {
     await db.destroy();
     throw error;

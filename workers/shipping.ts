@@ -8,11 +8,11 @@ import { shippingMigrations } from '../activities/shipping/schema';
 import { TaskQueue } from '../workflows/task-queues';
 import { runServiceProcess } from './service-process';
 import type { Service, ServiceDeps, WorkflowSource } from './service-worker';
-import { createService, workflowsPath } from './service-worker';
+import { createService, workflowSource } from './service-worker';
 
 export function createShippingService(
   deps: ServiceDeps,
-  workflows: WorkflowSource = { workflowsPath },
+  workflows: WorkflowSource = workflowSource(deps.config),
   options: { dispatchDelayMs?: number } = {},
 ): Promise<Service> {
   return createService<ShippingSchema>(TaskQueue.Shipping, deps, shippingMigrations, (db) => ({

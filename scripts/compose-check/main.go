@@ -1,6 +1,6 @@
 // compose-check validates docker-compose.yml with compose-go, the loader `docker compose` itself uses (schema,
 // interpolation, references between services), then checks what the loader cannot: that every build context has
-// its Dockerfile and every TypeScript entry a service runs exists. There is no Docker engine on CI machines, so
+// its Dockerfile and every compiled entry a service runs has its TypeScript source. There is no Docker engine on CI machines, so
 // this is how the file stays correct.
 //
 //	go run ./scripts/compose-check [compose file]
@@ -58,9 +58,11 @@ func check(file string) (problems []string, services []string, err error) {
 			problems = append(problems, fmt.Sprintf("service %s: no %s in build context %s", name, dockerfile, service.Build.Context))
 		}
 		for _, argument := range service.Command {
-			if strings.HasSuffix(argument, ".ts") {
-				if _, statErr := os.Stat(filepath.Join(service.Build.Context, argument)); statErr != nil {
-					problems = append(problems, fmt.Sprintf("service %s: runs %s, which does not exist", name, argument))
+			// dist/<path>.js is what `npm run build` compiles from <path>.ts.
+			if source, compiled := strings.CutPrefix(argument, "dist/"); compiled && strings.HasSuffix(source, ".js") {
+				source = strings.TrimSuffix(source, ".js") + ".ts"
+				if _, statErr := os.Stat(filepath.Join(service.Build.Context, source)); statErr != nil {
+					problems = append(problems, fmt.Sprintf("service %s: runs %s, but there is no %s to build it from", name, argument, source))
 				}
 			}
 		}

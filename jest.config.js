@@ -7,8 +7,8 @@ module.exports = {
   testEnvironment: 'node',
   transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json' }] },
   testMatch: ['<rootDir>/test/**/*.test.ts'],
-  // The browser tests run apart: npm run test:ui.
-  testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/ui/'],
+  // The browser tests (npm run test:ui) and the production topology (npm run test:cluster) run apart.
+  testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/ui/', '<rootDir>/test/cluster/'],
   globalSetup: '<rootDir>/test/global-setup.ts',
   globalTeardown: '<rootDir>/test/global-teardown.ts',
   maxWorkers: 1,

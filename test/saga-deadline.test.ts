@@ -4,24 +4,16 @@
 import { randomUUID } from 'node:crypto';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
-import { SearchAttributeType } from '@temporalio/common';
-import { temporal } from '@temporalio/proto';
 import { sagaStateQuery } from '../workflows/saga';
-import { searchAttributeKeys } from '../workflows/search-attributes';
 import { resolveServerBinary, TemporalTestServer } from '../workers/temporal-binary';
 import { readTestEnv } from './env';
 import type { SagaFailure } from './saga-failure-helpers';
 import { failureOf } from './saga-failure-helpers';
 import { createSagaTestActivities, TestService } from './sagas/activities';
+import { registerSearchAttributes } from './search-attributes';
 import type { ScriptedSagaInput, scriptedSaga } from './sagas/workflows';
 
 const day = 24 * 60 * 60 * 1000;
-
-const indexedValueTypes: Record<(typeof searchAttributeKeys)[number]['type'], temporal.api.enums.v1.IndexedValueType> =
-  {
-    [SearchAttributeType.KEYWORD]: temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD,
-    [SearchAttributeType.INT]: temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_INT,
-  };
 
 describe('the saga deadline', () => {
   let environment: TestWorkflowEnvironment;
@@ -32,10 +24,7 @@ describe('the saga deadline', () => {
     const { executable } = await resolveServerBinary(TemporalTestServer);
     environment = await TestWorkflowEnvironment.createTimeSkipping({ server: { executable } });
     // The test server knows no custom search attributes until told, and sagas write theirs on every step.
-    await environment.connection.operatorService.addSearchAttributes({
-      namespace: environment.namespace ?? 'default',
-      searchAttributes: Object.fromEntries(searchAttributeKeys.map((key) => [key.name, indexedValueTypes[key.type]])),
-    });
+    await registerSearchAttributes(environment.connection, environment.namespace ?? 'default');
   });
   afterAll(async () => {
     await environment?.teardown();

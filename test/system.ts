@@ -38,6 +38,20 @@ export interface Databases {
   shipping: Kysely<ShippingSchema>;
 }
 
+/** Opens every service's database where `config` says it is, as the services do (migrations included). */
+export async function openDatabases(config: Config): Promise<Databases> {
+  return {
+    orders: (await openServiceDatabase<OrdersSchema>('orders', config, ordersMigrations)).db,
+    inventory: (await openServiceDatabase<InventorySchema>('inventory', config, inventoryMigrations)).db,
+    payments: (await openServiceDatabase<PaymentsSchema>('payments', config, paymentsMigrations)).db,
+    shipping: (await openServiceDatabase<ShippingSchema>('shipping', config, shippingMigrations)).db,
+  };
+}
+
+export async function closeDatabases(databases: Databases): Promise<void> {
+  await Promise.all(Object.values(databases).map((db: Kysely<unknown>) => db.destroy()));
+}
+
 export interface TestSystem {
   /** The API's base URL, e.g. `http://127.0.0.1:40123`. */
   apiUrl: string;
@@ -101,13 +115,8 @@ export async function startTestSystem(
       logger: createLogger(process.env.LOG_LEVEL ?? 'silent'),
       ...options.app,
     });
-    const databases: Databases = {
-      orders: (await openServiceDatabase<OrdersSchema>('orders', config, ordersMigrations)).db,
-      inventory: (await openServiceDatabase<InventorySchema>('inventory', config, inventoryMigrations)).db,
-      payments: (await openServiceDatabase<PaymentsSchema>('payments', config, paymentsMigrations)).db,
-      shipping: (await openServiceDatabase<ShippingSchema>('shipping', config, shippingMigrations)).db,
-    };
-    started.push(() => Promise.all(Object.values(databases).map((db: Kysely<unknown>) => db.destroy())));
+    const databases = await openDatabases(config);
+    started.push(() => closeDatabases(databases));
     const services = await startServices(
       { connection: nativeConnection, namespace, client, config },
       {

@@ -1,0 +1,156 @@
+/**
+ * `npm run test:cluster`: the production topology without containers, wired as docker-compose.yml wires it and by
+ * configuration alone: the full Temporal server on PostgreSQL, two processes of each service worker from the
+ * build (dist/), every service's data in its own PostgreSQL database, and the API. A batch of mixed orders (every
+ * path) runs through it while the Temporal server is killed with SIGKILL and restarted: no order is lost, none
+ * is charged twice, and both replicas of every service did work.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { loadConfig } from '../../config';
+import { TaskQueue } from '../../workflows/task-queues';
+import { eventually } from '../http';
+import type { SettledOrder } from '../order-batch';
+import { expectOrderInvariants, mixedBatch } from '../order-batch';
+import { orderReaches, placeOrder, readOrder } from '../orders';
+import { createServiceDatabases, testPostgresUrlVariable } from '../postgres';
+import type { ServiceDatabases } from '../postgres';
+import type { Launched } from '../processes';
+import { freePort, launch, startServiceProcess, stopProcess } from '../processes';
+import type { Databases } from '../system';
+import { closeDatabases, openDatabases } from '../system';
+import type { ClusterServer } from './temporal-server';
+import { startClusterServer } from './temporal-server';
+
+const projectRoot = path.resolve(__dirname, '..', '..');
+const replicas = 2;
+
+interface Replica {
+  service: string;
+  metricsPort: number;
+  process: Launched;
+}
+
+/** What a worker process's Prometheus endpoint says it ran: activity and workflow tasks. */
+async function tasksRun(metricsPort: number): Promise<{ activities: number; workflowTasks: number }> {
+  const exposition = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+  const sum = (metric: string) =>
+    exposition
+      .split('\n')
+      .filter((line) => line.startsWith(`${metric}{`) || line.startsWith(`${metric} `))
+      .reduce((total, line) => total + Number(line.split(' ').at(-1)), 0);
+  return {
+    activities: sum('temporal_activity_execution_latency_count'),
+    workflowTasks: sum('temporal_workflow_task_execution_latency_count'),
+  };
+}
+
+describe('the production topology: full Temporal server, services on PostgreSQL, two replicas each', () => {
+  let workDir: string;
+  let server: ClusterServer;
+  let storage: ServiceDatabases;
+  let databases: Databases;
+  let apiUrl: string;
+  const processes: Launched[] = [];
+  const workers: Replica[] = [];
+
+  beforeAll(async () => {
+    const postgresUrl = process.env[testPostgresUrlVariable];
+    if (!postgresUrl) throw new Error('npm run test:cluster starts PostgreSQL; run it, not jest directly.');
+    workDir = await mkdtemp(path.join(os.tmpdir(), 'temporal-saga-cluster-'));
+    const prefix = `cluster_${randomUUID().replaceAll('-', '').slice(0, 12)}`;
+    server = await startClusterServer({ postgresUrl, databasePrefix: prefix, workDir });
+    storage = await createServiceDatabases(postgresUrl);
+    // Configuration alone, as in docker-compose.yml: the Temporal address and each service's database URL.
+    const env = {
+      ...process.env,
+      ...storage.env,
+      TEMPORAL_ADDRESS: server.address,
+      TEMPORAL_NAMESPACE: server.namespace,
+      DATA_DIR: workDir,
+    };
+    databases = await openDatabases(loadConfig(env));
+    for (const service of Object.values(TaskQueue)) {
+      for (let replica = 0; replica < replicas; replica++) {
+        const metricsPort = await freePort();
+        const launched = await startServiceProcess(
+          service,
+          { ...env, METRICS_PORT: String(metricsPort) },
+          { built: true },
+        );
+        processes.push(launched);
+        workers.push({ service, metricsPort, process: launched });
+      }
+    }
+    const apiPort = await freePort();
+    const api = launch(process.execPath, [path.join(projectRoot, 'dist', 'api', 'server.js')], {
+      ...env,
+      PORT: String(apiPort),
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'warn',
+    });
+    processes.push(api);
+    apiUrl = `http://127.0.0.1:${apiPort}`;
+    await eventually(async () => ((await fetch(`${apiUrl}/readyz`)).ok ? true : undefined), { timeoutMs: 30_000 });
+  }, 240_000);
+
+  afterAll(async () => {
+    for (const launched of processes.splice(0).reverse()) await stopProcess(launched, 'SIGTERM');
+    if (databases) await closeDatabases(databases);
+    await server?.stop();
+    await storage?.drop();
+    if (workDir) await rm(workDir, { recursive: true, force: true });
+  });
+
+  it('completes a mixed batch across a SIGKILL of the Temporal server: nothing lost, nothing charged twice', async () => {
+    const before = mixedBatch(40);
+    const placed = await Promise.all(
+      before.map(async ({ kind, request }) => ({ kind, orderId: await placeOrder(apiUrl, request) })),
+    );
+    // Kill the server once the first orders are through, with the rest of the batch in flight.
+    await orderReaches(apiUrl, placed[0]!.orderId, ['completed'], 60_000);
+    const statusesAtKill = await Promise.all(
+      placed.map(async ({ orderId }) => (await readOrder(apiUrl, orderId)).status),
+    );
+    await server.kill();
+    const inFlightAtKill = statusesAtKill.filter((status) => !['completed', 'cancelled'].includes(status)).length;
+    expect(inFlightAtKill).toBeGreaterThan(0);
+    console.log(`killed the Temporal server with ${inFlightAtKill} of ${placed.length} orders in flight`);
+    await new Promise((resolve) => setTimeout(resolve, 2_000));
+    await server.restart();
+
+    // Orders keep coming after the restart; a client retries its 503s during the outage.
+    const after = mixedBatch(20, before.length);
+    for (const { kind, request } of after) {
+      placed.push({ kind, orderId: await eventually(() => placeOrder(apiUrl, request), { timeoutMs: 60_000 }) });
+    }
+
+    const settled: SettledOrder[] = await Promise.all(
+      placed.map(async ({ kind, orderId }) => ({
+        kind,
+        orderId,
+        status: (await orderReaches(apiUrl, orderId, ['completed', 'cancelled'], 240_000)).status,
+      })),
+    );
+    expect(settled).toHaveLength(60);
+    await expectOrderInvariants(databases, settled);
+
+    // Every replica of every service took tasks (activities; the orders and shipping workers run workflows too).
+    const work = await Promise.all(
+      workers.map(async ({ service, metricsPort }, index) => ({
+        replica: `${service} #${(index % replicas) + 1}`,
+        ...(await tasksRun(metricsPort)),
+      })),
+    );
+    for (const { replica, activities } of work)
+      expect({ replica, didWork: activities > 0 }).toEqual({ replica, didWork: true });
+    console.log(
+      'tasks per replica:\n' +
+        work
+          .map((row) => `  ${row.replica}: ${row.activities} activities, ${row.workflowTasks} workflow tasks`)
+          .join('\n'),
+    );
+  }, 600_000);
+});

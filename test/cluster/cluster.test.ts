@@ -106,11 +106,12 @@ describe('the production topology: full Temporal server, services on PostgreSQL,
 
   it('completes a mixed batch across a SIGKILL of the Temporal server: nothing lost, nothing charged twice', async () => {
     const before = mixedBatch(40);
-    const placed = await Promise.all(
-      before.map(async ({ kind, request }) => ({ kind, orderId: await placeOrder(apiUrl, request) })),
-    );
-    // Kill the server once the first orders are through, with the rest of the batch in flight.
+    const place = (batch: typeof before) =>
+      Promise.all(batch.map(async ({ kind, request }) => ({ kind, orderId: await placeOrder(apiUrl, request) })));
+    // A first wave goes through; the server is killed right after a second wave is accepted, mid-flight.
+    const placed = await place(before.slice(0, 10));
     await orderReaches(apiUrl, placed[0]!.orderId, ['completed'], 60_000);
+    placed.push(...(await place(before.slice(10))));
     const statusesAtKill = await Promise.all(
       placed.map(async ({ orderId }) => (await readOrder(apiUrl, orderId)).status),
     );

@@ -13,8 +13,9 @@ import type { AnySagaTrigger } from './saga/trigger';
 import { createSagaRouter } from './saga/trigger';
 
 /** The app's settings from the process configuration. */
-export function appSettings(config: Config): Omit<AppDeps, 'client' | 'sagas'> {
+export function appSettings(config: Config): Omit<AppDeps, 'client'> {
   return {
+    sagas: [orderTrigger(config.taskQueues)],
     webUiUrl: config.webUiUrl,
     operatorToken: config.api.operatorToken,
     logger: createLogger(config.api.logLevel),
@@ -43,7 +44,7 @@ export interface AppDeps {
 export const bodyLimit = '64kb';
 
 export function createApp(deps: AppDeps): express.Express {
-  const { client, sagas = [orderTrigger], temporalTimeoutMs = 2500 } = deps;
+  const { client, sagas = [orderTrigger()], temporalTimeoutMs = 2500 } = deps;
   const openApiDocument = createOpenApiDocument(sagas);
   const app = express();
   app.disable('x-powered-by');

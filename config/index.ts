@@ -5,12 +5,15 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
+import type { TaskQueues } from '../workflows/task-queues';
+import { defaultTaskQueues } from '../workflows/task-queues';
 
 const port = z.coerce.number().int().min(1).max(65535);
 /** `host:port`, as gRPC takes it: no scheme, a port. */
 const hostAndPort = z
   .string()
   .regex(/^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):\d{1,5}$/, 'expected host:port, e.g. temporal.internal:7233');
+const taskQueue = z.string().regex(/^[A-Za-z0-9._:-]{1,200}$/, 'letters, digits and ._:- only');
 const postgresUrl = z.url({ protocol: /^postgres(ql)?$/, error: 'expected postgres://user:password@host:port/db' });
 /** A PEM file, read at start so that a wrong path fails here and not at the first connection. */
 const pemFile = z
@@ -54,6 +57,10 @@ const EnvSchema = z
     API_WAIT_MS: z.coerce.number().int().min(0).max(60_000).default(5000),
     TEMPORAL_RPC_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(2500),
     METRICS_PORT: port.optional(),
+    ORDERS_TASK_QUEUE: taskQueue.default(defaultTaskQueues.orders),
+    INVENTORY_TASK_QUEUE: taskQueue.default(defaultTaskQueues.inventory),
+    PAYMENTS_TASK_QUEUE: taskQueue.default(defaultTaskQueues.payments),
+    SHIPPING_TASK_QUEUE: taskQueue.default(defaultTaskQueues.shipping),
     WORKFLOW_BUNDLE: z
       .string()
       .min(1)
@@ -84,6 +91,8 @@ export interface Config {
     /** Server name to verify instead of the address's host. */
     serverName: string | undefined;
   };
+  /** Each service's task queue (`<SERVICE>_TASK_QUEUE`). @default the service's name */
+  taskQueues: TaskQueues;
   /** Port of the workers' Prometheus endpoint (`/metrics`); unset: no endpoint. */
   metricsPort: number | undefined;
   /**
@@ -152,6 +161,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       serverName: vars.TEMPORAL_TLS_SERVER_NAME,
     },
     metricsPort: vars.METRICS_PORT,
+    taskQueues: {
+      orders: vars.ORDERS_TASK_QUEUE,
+      inventory: vars.INVENTORY_TASK_QUEUE,
+      payments: vars.PAYMENTS_TASK_QUEUE,
+      shipping: vars.SHIPPING_TASK_QUEUE,
+    },
     workflowBundle:
       vars.WORKFLOW_BUNDLE === undefined || vars.WORKFLOW_BUNDLE === 'none'
         ? vars.WORKFLOW_BUNDLE

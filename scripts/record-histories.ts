@@ -198,10 +198,11 @@ async function main(): Promise<void> {
     order: async (overrides = {}) => {
       const orderId = randomUUID();
       const request = orderRequest(overrides);
-      await startSaga(client, orderTrigger.workflow, {
+      const orders = orderTrigger();
+      await startSaga(client, orders.workflow, {
         workflowId: orderWorkflowId(orderId),
-        taskQueue: orderTrigger.taskQueue,
-        args: orderTrigger.args(request, orderId),
+        taskQueue: orders.taskQueue,
+        args: orders.args(request, orderId),
       });
       return orderWorkflowId(orderId);
     },

@@ -258,7 +258,7 @@ describe('the order API', () => {
       };
       const served = [
         ...routesOf(createHealthRoutes(system.client, 1), ''),
-        ...routesOf(createSagaRouter(orderTrigger, routeDeps), '/orders'),
+        ...routesOf(createSagaRouter(orderTrigger(), routeDeps), '/orders'),
       ];
       expect(documented.sort()).toEqual(served.sort());
     });

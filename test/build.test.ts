@@ -28,7 +28,7 @@ describe('the production build', () => {
   it('runs the orders service from dist/, with the prebuilt workflow bundle', async () => {
     orders = await startServiceProcess('orders', system.processEnv, { built: true });
     expect(orders.output()).toMatch(
-      /orders service: polling .*; workflows: prebuilt bundle .*dist\/workflow-bundle\.js\n/,
+      /orders service: polling .*; workflows: prebuilt bundle \S*dist\/workflow-bundle\.js \(worker created in \d+ ms\)\n/,
     );
 
     const orderId = await placeOrder(system.apiUrl);

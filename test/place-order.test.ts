@@ -4,7 +4,7 @@ import { TaskQueue } from '../workflows/task-queues';
 import { orderRequest } from './fixtures/orders';
 import type { JsonResponse } from './http';
 import { eventually, postJson, request } from './http';
-import { orderReaches } from './orders';
+import { orderReaches, placeOrder } from './orders';
 import type { TestSystem } from './system';
 import { startTestSystem } from './system';
 
@@ -123,5 +123,43 @@ describe('placing an order over HTTP', () => {
     expect(response.status).toBe(404);
     expect(response.contentType).toMatch(/^application\/problem\+json/);
     expect(response.body).toMatchObject({ type: 'urn:temporal-saga:problem:not-found', status: 404 });
+  });
+});
+
+describe('a deployment that renames the task queues', () => {
+  const renamed = {
+    orders: 'shop-orders',
+    inventory: 'shop-inventory',
+    payments: 'shop-payments',
+    shipping: 'shop-shipping',
+  };
+  let system: TestSystem;
+  beforeAll(async () => {
+    system = await startTestSystem({
+      env: {
+        ORDERS_TASK_QUEUE: renamed.orders,
+        INVENTORY_TASK_QUEUE: renamed.inventory,
+        PAYMENTS_TASK_QUEUE: renamed.payments,
+        SHIPPING_TASK_QUEUE: renamed.shipping,
+      },
+    });
+  });
+  afterAll(async () => {
+    await system?.stop();
+  });
+
+  it('runs the saga and every service call on the configured queues', async () => {
+    const orderId = await placeOrder(system.apiUrl);
+    expect((await orderReaches(system.apiUrl, orderId, ['completed'])).status).toBe('completed');
+
+    const handle = system.client.workflow.getHandle(orderWorkflowId(orderId));
+    expect((await handle.describe()).taskQueue).toBe(renamed.orders);
+    const queues = new Set(
+      ((await handle.fetchHistory()).events ?? []).flatMap((event) => {
+        const queue = event.activityTaskScheduledEventAttributes?.taskQueue?.name;
+        return queue ? [queue] : [];
+      }),
+    );
+    expect([...queues].sort()).toEqual(Object.values(renamed).sort());
   });
 });

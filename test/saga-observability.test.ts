@@ -159,4 +159,22 @@ describe('saga observability', () => {
     );
     expect(engineEvents - handWrittenEvents).toBeLessThanOrEqual(2 * plan.length);
   });
+
+  it('with searchAttributes off, writes no search attribute and still keeps its state and current details', async () => {
+    const saga = await bench.start({
+      plan: [{ name: 'a' }, { name: 'b', behaviour: { kind: 'fail', type: 'Declined' } }],
+      options: { searchAttributes: false },
+    });
+    expect((await failureOf(saga.result())).causeType).toBe('Declined');
+
+    const events = await historyOf(saga);
+    // Only the SDK's own TemporalChangeVersion (a built-in attribute, written by patched()) remains.
+    const upserted = events.flatMap((event) =>
+      Object.keys(event.upsertWorkflowSearchAttributesEventAttributes?.searchAttributes?.indexedFields ?? {}),
+    );
+    expect(upserted).toEqual(['TemporalChangeVersion']);
+    expect(await searchAttributesOf(saga)).toEqual({ status: undefined, step: undefined });
+    expect((await bench.stateWhen(saga, () => true)).status).toBe('compensated');
+    expect(await currentDetailsOf(saga)).toContain('compensated');
+  });
 });

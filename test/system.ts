@@ -20,6 +20,7 @@ import { paymentsMigrations } from '../activities/payments/schema';
 import { shippingMigrations } from '../activities/shipping/schema';
 import type { AppDeps } from '../api/app';
 import { createApp } from '../api/app';
+import { orderTrigger } from '../api/orders/trigger';
 import { createLogger } from '../api/request-log';
 import { listen } from '../api/server';
 import type { Config } from '../config';
@@ -80,7 +81,12 @@ async function terminateRunningWorkflows(client: Client): Promise<void> {
 }
 
 export async function startTestSystem(
-  options: { only?: readonly ServiceName[]; app?: Partial<AppDeps> } = {},
+  options: {
+    only?: readonly ServiceName[];
+    app?: Partial<AppDeps>;
+    /** Configuration for the system's services and API, over the test run's. */
+    env?: NodeJS.ProcessEnv;
+  } = {},
 ): Promise<TestSystem> {
   const { address, namespace, workflowBundlePath } = readTestEnv();
   if (!runtimeInstalled) {
@@ -92,6 +98,7 @@ export async function startTestSystem(
   const processEnv = {
     ...process.env,
     ...storage.env,
+    ...options.env,
     TEMPORAL_ADDRESS: address,
     TEMPORAL_NAMESPACE: namespace,
     DATA_DIR: dataDir,
@@ -112,6 +119,7 @@ export async function startTestSystem(
       client,
       webUiUrl: 'http://localhost:8233',
       operatorToken: testOperatorToken,
+      sagas: [orderTrigger(config.taskQueues)],
       logger: createLogger(process.env.LOG_LEVEL ?? 'silent'),
       ...options.app,
     });

@@ -2,13 +2,12 @@
 import { createInventoryActivities, demoCatalog, stockCatalog } from '../activities/inventory';
 import type { InventorySchema } from '../activities/inventory/schema';
 import { inventoryMigrations } from '../activities/inventory/schema';
-import { TaskQueue } from '../workflows/task-queues';
 import { runServiceProcess } from './service-process';
 import type { Service, ServiceDeps } from './service-worker';
 import { createService } from './service-worker';
 
 export function createInventoryService(deps: ServiceDeps): Promise<Service> {
-  return createService<InventorySchema>(TaskQueue.Inventory, deps, inventoryMigrations, async (db) => {
+  return createService<InventorySchema>('inventory', deps, inventoryMigrations, async (db) => {
     await stockCatalog(db, demoCatalog);
     return { activities: createInventoryActivities({ db }) };
   });

@@ -2,7 +2,6 @@
 import { createOrdersActivities } from '../activities/orders';
 import type { OrdersSchema } from '../activities/orders/schema';
 import { ordersMigrations } from '../activities/orders/schema';
-import { TaskQueue } from '../workflows/task-queues';
 import { runServiceProcess } from './service-process';
 import type { Service, ServiceDeps, WorkflowSource } from './service-worker';
 import { createService, workflowSource } from './service-worker';
@@ -11,7 +10,7 @@ export function createOrdersService(
   deps: ServiceDeps,
   workflows: WorkflowSource = workflowSource(deps.config),
 ): Promise<Service> {
-  return createService<OrdersSchema>(TaskQueue.Orders, deps, ordersMigrations, (db) => ({
+  return createService<OrdersSchema>('orders', deps, ordersMigrations, (db) => ({
     ...workflows,
     activities: createOrdersActivities({ db }),
   }));

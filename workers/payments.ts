@@ -2,13 +2,12 @@
 import { createPaymentsActivities } from '../activities/payments';
 import type { PaymentsSchema } from '../activities/payments/schema';
 import { paymentsMigrations } from '../activities/payments/schema';
-import { TaskQueue } from '../workflows/task-queues';
 import { runServiceProcess } from './service-process';
 import type { Service, ServiceDeps } from './service-worker';
 import { createService } from './service-worker';
 
 export function createPaymentsService(deps: ServiceDeps): Promise<Service> {
-  return createService<PaymentsSchema>(TaskQueue.Payments, deps, paymentsMigrations, (db) => ({
+  return createService<PaymentsSchema>('payments', deps, paymentsMigrations, (db) => ({
     activities: createPaymentsActivities({ db }),
   }));
 }

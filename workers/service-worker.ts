@@ -11,10 +11,9 @@ import type { Kysely, Migration } from 'kysely';
 import type { DatabaseLocation } from '../activities/storage/database';
 import { databaseLocation, describeLocation, openDatabase } from '../activities/storage/database';
 import type { Config } from '../config';
-import type { TaskQueue } from '../workflows/task-queues';
+import type { ServiceName } from '../workflows/task-queues';
 
-/** A service is named after its task queue. */
-export type ServiceName = TaskQueue;
+export type { ServiceName } from '../workflows/task-queues';
 
 export interface ServiceDeps {
   connection: NativeConnection;
@@ -130,7 +129,7 @@ export async function createService<Schema>(
       ...serviceWorkerOptions,
       connection: deps.connection,
       namespace: deps.namespace,
-      taskQueue: name,
+      taskQueue: deps.config.taskQueues[name],
       ...workerOptions,
     });
     const runsWorkflows = workerOptions.workflowsPath !== undefined || workerOptions.workflowBundle !== undefined;

@@ -5,7 +5,6 @@
 import { createShippingActivities } from '../activities/shipping';
 import type { ShippingSchema } from '../activities/shipping/schema';
 import { shippingMigrations } from '../activities/shipping/schema';
-import { TaskQueue } from '../workflows/task-queues';
 import { runServiceProcess } from './service-process';
 import type { Service, ServiceDeps, WorkflowSource } from './service-worker';
 import { createService, workflowSource } from './service-worker';
@@ -15,9 +14,14 @@ export function createShippingService(
   workflows: WorkflowSource = workflowSource(deps.config),
   options: { dispatchDelayMs?: number } = {},
 ): Promise<Service> {
-  return createService<ShippingSchema>(TaskQueue.Shipping, deps, shippingMigrations, (db) => ({
+  return createService<ShippingSchema>('shipping', deps, shippingMigrations, (db) => ({
     ...workflows,
-    activities: createShippingActivities({ db, client: deps.client, taskQueue: TaskQueue.Shipping, ...options }),
+    activities: createShippingActivities({
+      db,
+      client: deps.client,
+      taskQueue: deps.config.taskQueues.shipping,
+      ...options,
+    }),
   }));
 }
 

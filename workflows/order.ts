@@ -16,9 +16,13 @@ import type { Charge, PaymentsActivities } from '../activities/payments';
 import type { ShipmentDispatched, ShippingActivities } from '../activities/shipping';
 import { patched } from '@temporalio/workflow';
 import { runSaga, sagaActivities } from './saga';
-import { TaskQueue } from './task-queues';
+import type { TaskQueues } from './task-queues';
+import { defaultTaskQueues } from './task-queues';
 
-export type PlaceOrderInput = Order;
+export interface PlaceOrderInput extends Order {
+  /** Where the services poll, when a deployment renamed their task queues. @default {@link defaultTaskQueues} */
+  taskQueues?: Partial<TaskQueues>;
+}
 
 export interface PlacedOrder {
   orderId: string;
@@ -47,10 +51,15 @@ const serviceActivity = {
 /** Shipping answers when the shipment is decided, not when the request is taken: allow it hours. */
 const shipmentDecision = { startToCloseTimeout: '6 hours' } as const;
 
-const orders = sagaActivities<OrdersActivities>({ ...serviceActivity, taskQueue: TaskQueue.Orders });
-const inventory = sagaActivities<InventoryActivities>({ ...serviceActivity, taskQueue: TaskQueue.Inventory });
-const payments = sagaActivities<PaymentsActivities>({ ...serviceActivity, taskQueue: TaskQueue.Payments });
-const shipping = sagaActivities<ShippingActivities>({ ...serviceActivity, taskQueue: TaskQueue.Shipping });
+/** Each service's activities, called on that service's task queue. */
+function services(taskQueues: TaskQueues) {
+  return {
+    orders: sagaActivities<OrdersActivities>({ ...serviceActivity, taskQueue: taskQueues.orders }),
+    inventory: sagaActivities<InventoryActivities>({ ...serviceActivity, taskQueue: taskQueues.inventory }),
+    payments: sagaActivities<PaymentsActivities>({ ...serviceActivity, taskQueue: taskQueues.payments }),
+    shipping: sagaActivities<ShippingActivities>({ ...serviceActivity, taskQueue: taskQueues.shipping }),
+  };
+}
 
 export function orderTotalCents(items: readonly OrderItem[]): number {
   return items.reduce((total, item) => total + item.quantity * item.unitPriceCents, 0);
@@ -74,8 +83,9 @@ export const OrderPatch = {
   FraudCheck: 'fraud-check',
 } as const;
 
-export function placeOrder(order: PlaceOrderInput): Promise<PlacedOrder> {
+export function placeOrder({ taskQueues, ...order }: PlaceOrderInput): Promise<PlacedOrder> {
   const { orderId } = order;
+  const { orders, inventory, payments, shipping } = services({ ...defaultTaskQueues, ...taskQueues });
   const screensPayment = patched(OrderPatch.FraudCheck);
   const stock = order.items.map(({ sku, quantity }) => ({ sku, quantity }));
   const total = orderTotalCents(order.items);

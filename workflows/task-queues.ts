@@ -1,4 +1,8 @@
-/** One task queue per service: a service's worker polls only its own, so a service down stalls no other. */
+/**
+ * One task queue per service: a service's worker polls only its own, so a service down stalls no other. These are
+ * the default names; a deployment may rename them (`<SERVICE>_TASK_QUEUE`), and the API then hands the names to
+ * each saga it starts, so that the saga reaches the services where they poll.
+ */
 export const TaskQueue = {
   Orders: 'orders',
   Inventory: 'inventory',
@@ -6,3 +10,16 @@ export const TaskQueue = {
   Shipping: 'shipping',
 } as const;
 export type TaskQueue = (typeof TaskQueue)[keyof typeof TaskQueue];
+
+/** A service is named after its default task queue. */
+export type ServiceName = TaskQueue;
+
+/** Each service's task queue. */
+export type TaskQueues = Record<ServiceName, string>;
+
+export const defaultTaskQueues: TaskQueues = {
+  orders: TaskQueue.Orders,
+  inventory: TaskQueue.Inventory,
+  payments: TaskQueue.Payments,
+  shipping: TaskQueue.Shipping,
+};

@@ -7,7 +7,8 @@ import { z } from 'zod';
 import type { OrderItem } from '../../activities/orders';
 import { formatMoney, OrderStep, orderTotalCents, placeOrder } from '../../workflows/order';
 import { CustomerIdKey, OrderTotalKey } from '../../workflows/search-attributes';
-import { TaskQueue } from '../../workflows/task-queues';
+import type { TaskQueues } from '../../workflows/task-queues';
+import { defaultTaskQueues } from '../../workflows/task-queues';
 import type { SagaTrigger } from '../saga/trigger';
 import { CustomerIdSchema, PlaceOrderRequestSchema } from './schema';
 import { orderStatuses, orderStatusOf, orderStatusQuery } from './status';
@@ -21,45 +22,53 @@ function itemCount(items: readonly OrderItem[]): number {
   return items.reduce((sum, item) => sum + item.quantity, 0);
 }
 
-export const orderTrigger: SagaTrigger<typeof PlaceOrderRequestSchema, typeof placeOrder> = {
-  resource: 'orders',
-  singular: 'order',
-  input: PlaceOrderRequestSchema,
-  workflow: placeOrder,
-  workflowType: 'placeOrder',
-  taskQueue: TaskQueue.Orders,
-  workflowId: orderWorkflowId,
-  args: (request, orderId) => [{ orderId, ...request }],
-  summary: (request, orderId) =>
-    `Order ${orderId}: ${itemCount(request.items)} item(s), ${formatMoney(orderTotalCents(request.items))}, customer ${request.customerId}`,
-  details: (request) =>
-    [
-      '| SKU | Quantity | Unit price | Line total |',
-      '|-----|---------:|-----------:|-----------:|',
-      ...request.items.map(
-        (item) =>
-          `| ${item.sku} | ${item.quantity} | ${formatMoney(item.unitPriceCents)} | ${formatMoney(item.quantity * item.unitPriceCents)} |`,
-      ),
-      '',
-      `Ship to ${request.shippingAddress.city}, ${request.shippingAddress.country}.`,
-    ].join('\n'),
-  searchAttributes: (request) => [
-    { key: CustomerIdKey, value: request.customerId },
-    { key: OrderTotalKey, value: orderTotalCents(request.items) },
-  ],
-  status: { values: orderStatuses, of: orderStatusOf },
-  filters: {
-    status: {
-      schema: z.enum(orderStatuses),
-      clause: (status) => orderStatusQuery[status as keyof typeof orderStatusQuery],
-      description: "Only orders in this status (from their saga's search attributes).",
+/**
+ * The order API's declaration. `taskQueues`: where the services poll (config `<SERVICE>_TASK_QUEUE`); the saga
+ * starts on the orders queue and gets the names with its input, so that it calls each service where it polls.
+ */
+export function orderTrigger(
+  taskQueues: TaskQueues = defaultTaskQueues,
+): SagaTrigger<typeof PlaceOrderRequestSchema, typeof placeOrder> {
+  return {
+    resource: 'orders',
+    singular: 'order',
+    input: PlaceOrderRequestSchema,
+    workflow: placeOrder,
+    workflowType: 'placeOrder',
+    taskQueue: taskQueues.orders,
+    workflowId: orderWorkflowId,
+    args: (request, orderId) => [{ orderId, ...request, taskQueues }],
+    summary: (request, orderId) =>
+      `Order ${orderId}: ${itemCount(request.items)} item(s), ${formatMoney(orderTotalCents(request.items))}, customer ${request.customerId}`,
+    details: (request) =>
+      [
+        '| SKU | Quantity | Unit price | Line total |',
+        '|-----|---------:|-----------:|-----------:|',
+        ...request.items.map(
+          (item) =>
+            `| ${item.sku} | ${item.quantity} | ${formatMoney(item.unitPriceCents)} | ${formatMoney(item.quantity * item.unitPriceCents)} |`,
+        ),
+        '',
+        `Ship to ${request.shippingAddress.city}, ${request.shippingAddress.country}.`,
+      ].join('\n'),
+    searchAttributes: (request) => [
+      { key: CustomerIdKey, value: request.customerId },
+      { key: OrderTotalKey, value: orderTotalCents(request.items) },
+    ],
+    status: { values: orderStatuses, of: orderStatusOf },
+    filters: {
+      status: {
+        schema: z.enum(orderStatuses),
+        clause: (status) => orderStatusQuery[status as keyof typeof orderStatusQuery],
+        description: "Only orders in this status (from their saga's search attributes).",
+      },
+      customerId: {
+        schema: CustomerIdSchema,
+        clause: (customerId) => `CustomerId = '${customerId}'`,
+        description: "Only this customer's orders.",
+      },
     },
-    customerId: {
-      schema: CustomerIdSchema,
-      clause: (customerId) => `CustomerId = '${customerId}'`,
-      description: "Only this customer's orders.",
-    },
-  },
-  waitPoints: { charged: OrderStep.ChargePayment },
-  failureStatus: { PaymentDeclined: 402, FraudSuspected: 402, OutOfStock: 409, UnknownSku: 409 },
-};
+    waitPoints: { charged: OrderStep.ChargePayment },
+    failureStatus: { PaymentDeclined: 402, FraudSuspected: 402, OutOfStock: 409, UnknownSku: 409 },
+  };
+}

@@ -58,6 +58,13 @@ export interface SagaOptions {
    * @default none
    */
   deadline?: Duration;
+  /**
+   * Mirror the status and current step into the `SagaStatus` and `SagaStep` search attributes, so that sagas can
+   * be found by status (API lists, Web UI filters). Each change is one history event; a namespace without those
+   * attributes registered must turn this off, or the upserts fail the workflow tasks.
+   * @default true
+   */
+  searchAttributes?: boolean;
 }
 
 export const defaultBackoff: Required<Backoff> = {

@@ -588,7 +588,7 @@ class SagaRun implements SagaContext {
     const { status } = this.#state;
     const stepChanged = currentStep !== undefined && currentStep !== this.#published.step;
     const statusChanged = status !== this.#published.status && (stepChanged || status !== SagaStatus.Running);
-    if (stepChanged || statusChanged) {
+    if ((stepChanged || statusChanged) && this.#options.searchAttributes !== false) {
       upsertSearchAttributes([
         ...(statusChanged ? [{ key: SagaStatusKey, value: status }] : []),
         ...(stepChanged ? [{ key: SagaStepKey, value: currentStep }] : []),

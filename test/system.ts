@@ -31,7 +31,7 @@ import { startServices } from '../workers/service-workers';
 import { readTestEnv } from './env';
 import { createServiceDatabases } from './postgres';
 
-/** Each service's database, opened beside the service (SQLite in WAL mode lets both read and write). */
+/** Each service's database, opened beside the service (SQLite in WAL mode, or PostgreSQL, lets both read and write). */
 export interface Databases {
   orders: Kysely<OrdersSchema>;
   inventory: Kysely<InventorySchema>;

@@ -9,6 +9,7 @@ import { historyOf, lastStartOf } from './history';
 import { orderReaches, placeOrder, readOrder } from './orders';
 import type { Launched } from './processes';
 import { freePort, startServiceProcess, stopProcess } from './processes';
+import { sagaCounters, scrape } from './prometheus';
 import type { TestSystem } from './system';
 import { startTestSystem } from './system';
 
@@ -113,11 +114,10 @@ describe('services as separate processes', () => {
       await Promise.all(placed.map((orderId) => orderReaches(system.apiUrl, orderId, ['completed', 'cancelled'])));
 
       // Workflow metrics reach the endpoint shortly after the workflow task that counted them.
-      const scrape = async () =>
-        sagaCounters(await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text(), 'placeOrder');
-      await eventually(async () => ((await scrape()).saga_started === 3 ? true : undefined)).catch(() => undefined);
-      const counters = await scrape();
-      expect(counters).toEqual({ saga_started: 3, saga_completed: 2, saga_compensated: 1 });
+      const counters = async () =>
+        sagaCounters(await scrape(`http://127.0.0.1:${metricsPort}/metrics`), { workflowType: 'placeOrder' });
+      await eventually(async () => ((await counters()).saga_started === 3 ? true : undefined)).catch(() => undefined);
+      expect(await counters()).toEqual({ saga_started: 3, saga_completed: 2, saga_compensated: 1 });
     }, 90_000);
   });
 
@@ -153,14 +153,3 @@ describe('services as separate processes', () => {
     }, 90_000);
   });
 });
-
-/** The saga counters of one workflow type in a Prometheus text exposition, summed over their other labels. */
-function sagaCounters(exposition: string, workflowType: string): Record<string, number> {
-  const counters: Record<string, number> = {};
-  for (const line of exposition.split('\n')) {
-    const match = /^(saga_[a-z_]+)\{([^}]*)\} (\d+)$/.exec(line);
-    if (!match || !match[2]!.includes(`workflowType="${workflowType}"`)) continue;
-    counters[match[1]!] = (counters[match[1]!] ?? 0) + Number(match[3]);
-  }
-  return counters;
-}

@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
-import { TaskQueue } from '../workflows/task-queues';
+import { allServices } from '../workers/service-workers';
 
 export const testPostgresUrlVariable = 'TEST_POSTGRES_URL';
 
@@ -30,7 +30,7 @@ export async function createServiceDatabases(
 ): Promise<ServiceDatabases> {
   if (!serverUrl) return { env: {}, drop: async () => undefined };
   const prefix = `test_${randomUUID().replaceAll('-', '').slice(0, 12)}`;
-  const names = Object.values(TaskQueue).map((service) => ({ service, database: `${prefix}_${service}` }));
+  const names = allServices.map((service) => ({ service, database: `${prefix}_${service}` }));
   await onServer(serverUrl, async (client) => {
     for (const { database } of names) await client.query(`CREATE DATABASE ${database}`);
   });

@@ -6,6 +6,7 @@ import { resolveCompensation } from '../api/saga/client';
 import { sagaStateQuery } from '../workflows/saga';
 import { eventually } from './http';
 import { freePort } from './processes';
+import { sagaCounters, scrape } from './prometheus';
 import type { SagaHarness } from './saga-harness';
 import { startSagaHarness } from './saga-harness';
 
@@ -22,15 +23,7 @@ describe('saga counters on the Prometheus endpoint', () => {
   });
 
   /** This harness's counters (its task queue is its own), by name. */
-  async function counters(): Promise<Record<string, number>> {
-    const exposition = await (await fetch(metricsUrl)).text();
-    const found: Record<string, number> = {};
-    for (const line of exposition.split('\n')) {
-      const match = /^(saga_[a-z_]+)\{([^}]*)\} (\d+)$/.exec(line);
-      if (match && match[2]!.includes(`taskQueue="${bench.taskQueue}"`)) found[match[1]!] = Number(match[3]);
-    }
-    return found;
-  }
+  const counters = async () => sagaCounters(await scrape(metricsUrl), { taskQueue: bench.taskQueue });
 
   it('counts started, completed, compensated, needs_attention and failed sagas, and nothing again on replay', async () => {
     const completed = await bench.start({ plan: [{ name: 'reserve' }, { name: 'charge' }] });

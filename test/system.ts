@@ -4,10 +4,11 @@
  * `TEST_POSTGRES_URL` is set), and the real HTTP API on a free port, all connected to the run's real Temporal
  * server.
  */
+import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { Client, Connection, WorkflowNotFoundError } from '@temporalio/client';
+import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Runtime } from '@temporalio/worker';
 import type { Kysely } from 'kysely';
 import type { InventorySchema } from '../activities/inventory/schema';
@@ -27,7 +28,7 @@ import type { Config } from '../config';
 import { loadConfig } from '../config';
 import type { ServiceName } from '../workers/service-worker';
 import { openServiceDatabase, serviceWorkerLogger } from '../workers/service-worker';
-import { startServices } from '../workers/service-workers';
+import { allServices, startServices } from '../workers/service-workers';
 import { readTestEnv } from './env';
 import { createServiceDatabases } from './postgres';
 
@@ -69,15 +70,13 @@ let runtimeInstalled = false;
 /** The operator token of the test system's API. */
 export const testOperatorToken = 'test-operator-token-0123456789';
 
-async function terminateRunningWorkflows(client: Client): Promise<void> {
-  for await (const workflow of client.workflow.list({ query: 'ExecutionStatus = "Running"' })) {
-    await client.workflow
-      .getHandle(workflow.workflowId, workflow.runId)
-      .terminate('test system stopped')
-      .catch((error: unknown) => {
-        if (!(error instanceof WorkflowNotFoundError)) throw error;
-      });
-  }
+/**
+ * Task queues of this test system's own, `<service>-<id>`: every test system shares the run's server, and a saga a
+ * test leaves running must not go on in a later test's workers and write to that test's databases.
+ */
+function ownTaskQueues(): NodeJS.ProcessEnv {
+  const id = randomUUID().slice(0, 8);
+  return Object.fromEntries(allServices.map((service) => [`${service.toUpperCase()}_TASK_QUEUE`, `${service}-${id}`]));
 }
 
 export async function startTestSystem(
@@ -98,6 +97,7 @@ export async function startTestSystem(
   const processEnv = {
     ...process.env,
     ...storage.env,
+    ...ownTaskQueues(),
     ...options.env,
     TEMPORAL_ADDRESS: address,
     TEMPORAL_NAMESPACE: namespace,
@@ -133,9 +133,6 @@ export async function startTestSystem(
       },
     );
     started.push(services.shutdown);
-    // Every test system shares the run's server and the services' task queues: a saga a test leaves running would
-    // otherwise go on in the next test's workers and write to that test's databases.
-    started.push(() => terminateRunningWorkflows(client));
     const http = await listen(app, { host: '127.0.0.1', port: 0 });
     started.push(http.close);
     return { apiUrl: http.url, client, config, processEnv, databases, stop };

@@ -10,12 +10,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { loadConfig } from '../../config';
-import { TaskQueue } from '../../workflows/task-queues';
+import { allServices } from '../../workers/service-workers';
 import { eventually } from '../http';
 import type { SettledOrder } from '../order-batch';
 import { expectOrderInvariants, mixedBatch } from '../order-batch';
 import { orderReaches, placeOrder, readOrder } from '../orders';
 import { createServiceDatabases, testPostgresUrlVariable } from '../postgres';
+import { scrape, total } from '../prometheus';
 import type { ServiceDatabases } from '../postgres';
 import type { Launched } from '../processes';
 import { freePort, launch, startServiceProcess, stopProcess } from '../processes';
@@ -35,15 +36,10 @@ interface Replica {
 
 /** What a worker process's Prometheus endpoint says it ran: activity and workflow tasks. */
 async function tasksRun(metricsPort: number): Promise<{ activities: number; workflowTasks: number }> {
-  const exposition = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
-  const sum = (metric: string) =>
-    exposition
-      .split('\n')
-      .filter((line) => line.startsWith(`${metric}{`) || line.startsWith(`${metric} `))
-      .reduce((total, line) => total + Number(line.split(' ').at(-1)), 0);
+  const samples = await scrape(`http://127.0.0.1:${metricsPort}/metrics`);
   return {
-    activities: sum('temporal_activity_execution_latency_count'),
-    workflowTasks: sum('temporal_workflow_task_execution_latency_count'),
+    activities: total(samples, 'temporal_activity_execution_latency_count'),
+    workflowTasks: total(samples, 'temporal_workflow_task_execution_latency_count'),
   };
 }
 
@@ -72,7 +68,7 @@ describe('the production topology: full Temporal server, services on PostgreSQL,
       DATA_DIR: workDir,
     };
     databases = await openDatabases(loadConfig(env));
-    for (const service of Object.values(TaskQueue)) {
+    for (const service of allServices) {
       for (let replica = 0; replica < replicas; replica++) {
         const metricsPort = await freePort();
         const launched = await startServiceProcess(

@@ -30,7 +30,7 @@ export interface Service {
   /** Where the service keeps its data, for logs and banners. */
   database: string;
   /** Where its workflow code comes from, for a service that runs workflows (logs and banners). */
-  workflows?: string;
+  workflows: string | undefined;
   /** How long `Worker.create` took: what a prebuilt workflow bundle shortens. */
   workerCreatedMs: number;
   /** Releases the service's storage, once its worker has stopped. */
@@ -59,10 +59,11 @@ export function workflowSource(config: Config): WorkflowSource {
   return bundle === 'none' ? { workflowsPath } : { workflowBundle: { codePath: bundle } };
 }
 
-/** For logs and banners: where a worker's workflow code comes from. */
-export function describeWorkflowSource({ workflowsPath, workflowBundle }: Partial<WorkerOptions>): string {
+/** For logs and banners: where a worker's workflow code comes from; undefined for a worker without workflows. */
+export function describeWorkflowSource({ workflowsPath, workflowBundle }: Partial<WorkerOptions>): string | undefined {
   if (workflowsPath) return `bundled at start from ${path.relative(process.cwd(), workflowsPath)}`;
-  return workflowBundle && 'codePath' in workflowBundle
+  if (!workflowBundle) return undefined;
+  return 'codePath' in workflowBundle
     ? `prebuilt bundle ${path.relative(process.cwd(), workflowBundle.codePath)}`
     : 'a prebuilt bundle';
 }
@@ -132,13 +133,12 @@ export async function createService<Schema>(
       taskQueue: deps.config.taskQueues[name],
       ...workerOptions,
     });
-    const runsWorkflows = workerOptions.workflowsPath !== undefined || workerOptions.workflowBundle !== undefined;
     return {
       name,
       worker,
       database: describeLocation(location),
+      workflows: describeWorkflowSource(workerOptions),
       workerCreatedMs: Math.round(performance.now() - began),
-      ...(runsWorkflows ? { workflows: describeWorkflowSource(workerOptions) } : {}),
       close: () => db.destroy(),
     };
   } catch (error) {

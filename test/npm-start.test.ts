@@ -1,14 +1,18 @@
 /**
  * `npm start` as a user runs it: the embedded server, the workers and the API in one command, stopped with Ctrl-C
- * or SIGTERM, restarted on the same data folder.
+ * or SIGTERM, restarted on the same data folder; and when it cannot start, one line that says why and how to fix
+ * it, exit code 1, and nothing left running.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
+import { chmod, mkdir, mkdtemp, rm } from 'node:fs/promises';
+import type { Server } from 'node:net';
+import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { orderRequest } from './fixtures/orders';
 import { eventually, postJson, request } from './http';
 import type { Launched } from './processes';
-import { cleanEnv, descendants, freePort, isAlive, launch } from './processes';
+import { cleanEnv, descendants, freePort, groupMembers, isAlive, launch } from './processes';
 
 const projectRoot = path.resolve(__dirname, '..');
 
@@ -86,3 +90,91 @@ describe('npm start', () => {
     expect(second.output()).toContain('Stopped.');
   }, 120_000);
 });
+
+describe('npm start that cannot start', () => {
+  let dir: string;
+  let blocker: Server;
+  let takenPort: number;
+  let readOnlyDir: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(path.join(os.tmpdir(), 'temporal-saga-start-fail-'));
+    // Another program holding a port, as a user's other dev server would.
+    blocker = createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+    takenPort = (blocker.address() as { port: number }).port;
+    readOnlyDir = path.join(dir, 'read-only');
+    await makeReadOnly(readOnlyDir);
+  });
+  afterAll(async () => {
+    await new Promise((resolve) => blocker.close(resolve));
+    await undoReadOnly(readOnlyDir);
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it.each([
+    {
+      cause: 'the API port taken',
+      vars: () => ({ PORT: String(takenPort) }),
+      line: () =>
+        `Port ${takenPort} on 127.0.0.1 (the API) is in use by another process: stop it, or set PORT to a free port.`,
+    },
+    {
+      cause: 'the Temporal port taken',
+      vars: () => ({ TEMPORAL_PORT: String(takenPort) }),
+      line: () =>
+        `Port ${takenPort} on 127.0.0.1 (the embedded Temporal server) is in use by another process: stop it, or set TEMPORAL_PORT to a free port.`,
+    },
+    {
+      cause: 'a read-only data folder',
+      vars: () => ({ DATA_DIR: readOnlyDir }),
+      line: (): string | RegExp =>
+        /^Cannot write to the data folder .+\/read-only \(E(ACCES|PERM)\): set DATA_DIR to a writable folder\.$/,
+    },
+  ])(
+    'exits 1 with one line naming the cause and the fix, leaving no process, with $cause',
+    async ({ vars, line }) => {
+      const env = cleanEnv({
+        DATA_DIR: path.join(dir, 'data'),
+        TEMPORAL_PORT: String(await freePort()),
+        TEMPORAL_UI_PORT: String(await freePort()),
+        PORT: String(await freePort()),
+        ...vars(),
+      });
+      const began = Date.now();
+      const started = launch('npm', ['start', '--prefix', projectRoot], env);
+      let timer: NodeJS.Timeout | undefined;
+      const exitCode = await Promise.race([
+        started.exited,
+        new Promise((resolve) => (timer = setTimeout(() => resolve('still running after 10 s'), 10_000))),
+      ]);
+      clearTimeout(timer);
+      console.log(`npm start with ${JSON.stringify(vars())} ended after ${((Date.now() - began) / 1000).toFixed(1)} s`);
+      const expected = line();
+      const left = groupMembers(started.child.pid!);
+      if (left.length > 0) process.kill(-started.child.pid!, 'SIGKILL');
+
+      expect({ exitCode, stderr: started.errors().trim().split('\n'), left }).toEqual({
+        exitCode: 1,
+        stderr: [typeof expected === 'string' ? expected : expect.stringMatching(expected)],
+        left: [],
+      });
+      expect(started.output()).not.toContain('Starting the embedded Temporal server');
+    },
+    30_000,
+  );
+});
+
+/**
+ * A folder nobody may write to. Root ignores permission bits, so as root the folder is also made immutable
+ * (`chattr +i`), which binds root too.
+ */
+async function makeReadOnly(folder: string): Promise<void> {
+  await mkdir(folder, { recursive: true });
+  await chmod(folder, 0o555);
+  if (process.getuid?.() === 0) execFileSync('chattr', ['+i', folder]);
+}
+
+async function undoReadOnly(folder: string): Promise<void> {
+  if (process.getuid?.() === 0) execFileSync('chattr', ['-i', folder]);
+  await chmod(folder, 0o755);
+}

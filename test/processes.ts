@@ -30,6 +30,8 @@ export interface Launched {
   child: ChildProcess;
   /** Everything written to stdout and stderr so far. */
   output: () => string;
+  /** What was written to stderr so far. */
+  errors: () => string;
   /** Resolves with the exit code (or signal) once the process has exited. */
   exited: Promise<number | string>;
 }
@@ -38,12 +40,16 @@ export interface Launched {
 export function launch(command: string, args: string[], env: NodeJS.ProcessEnv): Launched {
   const child = spawn(command, args, { env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
+  let errors = '';
   child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr?.on('data', (chunk: Buffer) => {
+    output += chunk.toString();
+    errors += chunk.toString();
+  });
   const exited = new Promise<number | string>((resolve) =>
     child.on('exit', (code, signal) => resolve(code ?? signal ?? 'unknown')),
   );
-  return { child, output: () => output, exited };
+  return { child, output: () => output, errors: () => errors, exited };
 }
 
 /** Every living descendant of `pid`. */
@@ -63,6 +69,16 @@ export function descendants(pid: number): number[] {
   };
   visit(pid);
   return found;
+}
+
+/** Every living process of the process group `pgid` (a {@link launch}ed command's pid). */
+export function groupMembers(pgid: number): number[] {
+  return execFileSync('ps', ['-e', '-o', 'pid=,pgid='], { encoding: 'utf8' })
+    .trim()
+    .split('\n')
+    .map((line) => line.trim().split(/\s+/).map(Number) as [number, number])
+    .filter(([, group]) => group === pgid)
+    .map(([pid]) => pid);
 }
 
 export function isAlive(pid: number): boolean {

@@ -3,50 +3,78 @@
  * embedded Temporal server (history kept in `./data/`, Web UI on :8233); then the four services, each with its own
  * database (`./data/<service>.sqlite` unless a `<SERVICE>_DATABASE_URL` names a PostgreSQL one), and the API.
  *
- * Shutdown runs in dependency order on SIGINT or SIGTERM: the API stops taking requests, the workers drain, then
- * the server stops. A second signal exits at once.
+ * Before it launches anything it checks that its ports are free and its data folder writable, so that a start-up
+ * failure is one line and leaves no process. Shutdown runs in dependency order on SIGINT or SIGTERM, or after a
+ * failure: the API stops taking requests, the workers drain, then the server stops. A second signal exits at once.
  */
 import { Client } from '@temporalio/client';
 import { appSettings, createApp } from '../api/app';
-import type { HttpServer } from '../api/server';
 import { listen } from '../api/server';
+import type { Config } from '../config';
 import { loadConfig } from '../config';
 import { connectToTemporal, reportFatalError } from '../config/startup';
 import { temporalConnectionOptions } from '../config/temporal';
 import type { DevServer } from './dev-server';
 import { startDevServer } from './dev-server';
 import { installWorkerRuntime } from './service-worker';
-import { startServices } from './service-workers';
+import { allServices, startServices } from './service-workers';
+import type { PlannedPort } from './start-checks';
+import { checkFolderWritable, checkPortsFree, isAddressInUse, portInUseError } from './start-checks';
 
 /** A signal this soon after the first one is a duplicate, not a request to force the exit. */
 const repeatedSignalWindowMs = 1000;
 
-/** Things to stop, in the order they were started; stopped last-first. */
-type Stoppable = () => Promise<void>;
+/**
+ * How long one part may take to stop before the next is stopped anyway: the workers' drain (their grace time is
+ * 10 s) must not keep the server, and so the whole process, up for good.
+ */
+const stopBoundMs = 15_000;
+
+/** Something started, stopped last-first. */
+interface Part {
+  name: string;
+  stop: () => Promise<void>;
+}
+
+/** A signal arrived while the system was still starting: start-up ends, and what started is stopped. */
+class StopRequested extends Error {}
 
 async function main(): Promise<void> {
   const config = loadConfig();
+  // Before anything is launched, so that a taken port or an unwritable folder leaves nothing behind.
+  await checkPortsFree(plannedPorts(config));
+  if (usesDataDir(config)) await checkFolderWritable(config.dataDir, 'DATA_DIR');
   // Signals are handled below, so that the workers drain before the server they talk to stops.
   installWorkerRuntime(config, { shutdownSignals: [] });
 
-  const started: Stoppable[] = [];
+  const started: Part[] = [];
+  let stopRequest: string | undefined;
   let stopping: Promise<void> | undefined;
   let firstSignalAt = 0;
-  const stop = (reason: string) => {
+  let running = false;
+  const stop = (reason: string, exitCode: number) => {
+    stopping ??= stopAll(started, reason).then(() => process.exit(exitCode));
+    return stopping;
+  };
+  const onSignal = (signal: NodeJS.Signals) => {
     // Ctrl-C reaches this process twice (from the terminal, and forwarded by npm), so a repeat within a moment
     // is the same request; a later one is the user insisting.
-    if (stopping) {
-      if (Date.now() - firstSignalAt < repeatedSignalWindowMs) return stopping;
+    if (stopRequest) {
+      if (Date.now() - firstSignalAt < repeatedSignalWindowMs) return;
       console.error('Second signal: exiting now.');
       process.exit(1);
     }
+    stopRequest = signal;
     firstSignalAt = Date.now();
-    console.log(`\n${reason}: shutting down…`);
-    stopping = stopAll(started).then(() => console.log('Stopped.'));
-    return stopping;
+    // While starting, the start-up sequence notices at its next step and stops what it started.
+    if (running) void stop(signal, 0);
   };
-  process.on('SIGINT', () => void stop('SIGINT'));
-  process.on('SIGTERM', () => void stop('SIGTERM'));
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  const add = (part: Part) => {
+    started.push(part);
+    if (stopRequest) throw new StopRequested();
+  };
 
   try {
     let server: DevServer | undefined;
@@ -58,27 +86,31 @@ async function main(): Promise<void> {
         dbFilename: config.embeddedServer.dbFilename,
         namespace: config.temporal.namespace,
       });
-      started.push(server.stop);
+      add({ name: 'the Temporal server', stop: server.stop });
     }
     const connectionOptions = temporalConnectionOptions(config, server?.address);
     const webUiUrl = config.webUiUrl ?? server?.webUiUrl;
     const namespace = config.temporal.namespace;
 
     const { nativeConnection, connection } = await connectToTemporal(connectionOptions);
-    started.push(() => nativeConnection.close());
-    started.push(() => connection.close());
+    add({ name: "the workers' connection", stop: () => nativeConnection.close() });
+    add({ name: 'the client connection', stop: () => connection.close() });
     const client = new Client({ connection, namespace });
 
     const services = await startServices({ connection: nativeConnection, namespace, client, config });
-    started.push(services.shutdown);
+    add({ name: 'the workers', stop: services.shutdown });
     services.running.catch((error: unknown) => {
       console.error('A service failed:', error);
-      process.exitCode = 1;
-      void stop('service failure');
+      void stop('a service failed', 1);
     });
 
-    const http: HttpServer = await listen(createApp({ client, ...appSettings(config), webUiUrl }), config.api);
-    started.push(http.close);
+    const http = await listen(createApp({ client, ...appSettings(config), webUiUrl }), config.api).catch(
+      (error: unknown) => {
+        throw isAddressInUse(error) ? portInUseError(apiPort(config)) : error;
+      },
+    );
+    add({ name: 'the API', stop: http.close });
+    running = true;
 
     printBanner({
       api: http.url,
@@ -88,19 +120,56 @@ async function main(): Promise<void> {
       ...Object.fromEntries(services.services.map((service) => [service.name, service.database])),
     });
   } catch (error) {
+    // A signal during start-up also reaches the server's process (the terminal signals the whole group), so a
+    // step that failed after it is part of the stop, not a failure of its own.
+    if (error instanceof StopRequested || stopRequest) return stop(stopRequest ?? 'signal', 0);
     reportFatalError(error);
-    await (stopping ?? stopAll(started));
+    return stop('start-up failed', 1);
   }
 }
 
-async function stopAll(started: Stoppable[]): Promise<void> {
-  for (const stopOne of started.splice(0).reverse()) {
+function apiPort(config: Config): PlannedPort {
+  return { port: config.api.port, host: config.api.host, owner: 'the API', variable: 'PORT' };
+}
+
+/** Every port this process will listen on (0 is any free port, which cannot be taken). */
+function plannedPorts(config: Config): PlannedPort[] {
+  const ports = [apiPort(config)];
+  if (!config.temporal.address) {
+    const { port, uiPort } = config.embeddedServer;
+    ports.push(
+      { port, host: '127.0.0.1', owner: 'the embedded Temporal server', variable: 'TEMPORAL_PORT' },
+      { port: uiPort, host: '127.0.0.1', owner: 'the Temporal Web UI', variable: 'TEMPORAL_UI_PORT' },
+    );
+  }
+  if (config.metricsPort !== undefined) {
+    ports.push({ port: config.metricsPort, host: '0.0.0.0', owner: 'the metrics endpoint', variable: 'METRICS_PORT' });
+  }
+  return ports.filter(({ port }) => port !== 0);
+}
+
+/** Whether anything keeps its data under `DATA_DIR`: the embedded server, or a service without a database URL. */
+function usesDataDir(config: Config): boolean {
+  return !config.temporal.address || allServices.some((service) => !config.databaseUrls[service]);
+}
+
+/** Stops every part, last started first; a part that overruns {@link stopBoundMs} is left, and the next stopped. */
+async function stopAll(started: Part[], reason: string): Promise<void> {
+  console.log(`\n${reason}: shutting down…`);
+  for (const part of started.splice(0).reverse()) {
+    let timer: NodeJS.Timeout | undefined;
+    const overran = new Promise<'overran'>((resolve) => (timer = setTimeout(() => resolve('overran'), stopBoundMs)));
     try {
-      await stopOne();
+      if ((await Promise.race([part.stop(), overran])) === 'overran') {
+        console.error(`${part.name} did not stop within ${stopBoundMs / 1000} s; going on.`);
+      }
     } catch (error) {
-      console.error('Error while stopping:', error);
+      console.error(`Error while stopping ${part.name}:`, error);
+    } finally {
+      clearTimeout(timer);
     }
   }
+  console.log('Stopped.');
 }
 
 function printBanner(lines: Record<string, string | undefined>): void {
@@ -119,4 +188,7 @@ function printBanner(lines: Record<string, string | undefined>): void {
   );
 }
 
-main().catch(reportFatalError);
+main().catch((error: unknown) => {
+  reportFatalError(error);
+  process.exit(1);
+});

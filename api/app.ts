@@ -18,7 +18,7 @@ export function appSettings(config: Config): Omit<AppDeps, 'client'> {
     sagas: [orderTrigger(config.taskQueues)],
     webUiUrl: config.webUiUrl,
     operatorToken: config.api.operatorToken,
-    logger: createLogger(config.api.logLevel),
+    logger: createLogger(config.api.logLevel, config.api.logFormat),
     waitTimeoutMs: config.api.waitTimeoutMs,
     temporalTimeoutMs: config.api.temporalTimeoutMs,
   };

@@ -9,15 +9,18 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import pino from 'pino';
 import { pinoHttp } from 'pino-http';
+import { prettyDestination } from './pretty-log';
 
 /** The header a request id travels in, both ways. */
 export const requestIdHeader = 'x-request-id';
 
-export function createLogger(level: string): Logger {
-  return pino({
+/** A pino logger: JSON lines, or with `pretty` short lines for a terminal ({@link prettyDestination}). */
+export function createLogger(level: string, format: 'json' | 'pretty' = 'json'): Logger {
+  const options = {
     level,
     redact: { paths: ['req.headers.authorization', 'req.headers.cookie'], censor: '[redacted]' },
-  });
+  };
+  return format === 'pretty' ? pino(options, prettyDestination()) : pino(options);
 }
 
 export function requestLogger(logger: Logger) {

@@ -54,6 +54,7 @@ const EnvSchema = z
     HOST: z.string().min(1).default('127.0.0.1'),
     OPERATOR_TOKEN: z.string().min(16, 'use at least 16 characters').optional(),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    LOG_FORMAT: z.enum(['json', 'pretty']).optional(),
     API_WAIT_MS: z.coerce.number().int().min(0).max(60_000).default(5000),
     TEMPORAL_RPC_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(2500),
     METRICS_PORT: port.optional(),
@@ -126,6 +127,8 @@ export interface Config {
     operatorToken: string | undefined;
     /** @default 'info' */
     logLevel: string;
+    /** `pretty`: a short line per request, for a person; `json`: one object per line. @default pretty on a terminal */
+    logFormat: 'json' | 'pretty';
     /** How long `?wait=` may hold a request before answering 202. @default 5000 */
     waitTimeoutMs: number;
     /** Any other Temporal call must answer within this, or the request gets a 503. @default 2500 */
@@ -189,6 +192,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       host: vars.HOST,
       operatorToken: vars.OPERATOR_TOKEN,
       logLevel: vars.LOG_LEVEL,
+      logFormat: vars.LOG_FORMAT ?? (process.stdout.isTTY ? 'pretty' : 'json'),
       waitTimeoutMs: vars.API_WAIT_MS,
       temporalTimeoutMs: vars.TEMPORAL_RPC_TIMEOUT_MS,
     },

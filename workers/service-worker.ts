@@ -11,6 +11,8 @@ import type { Kysely, Migration } from 'kysely';
 import type { DatabaseLocation } from '../activities/storage/database';
 import { databaseLocation, describeLocation, openDatabase } from '../activities/storage/database';
 import type { Config } from '../config';
+import { StartupError } from '../config/startup';
+import { causeChain } from '../workflows/saga/failures';
 import type { ServiceName } from '../workflows/task-queues';
 
 export type { ServiceName } from '../workflows/task-queues';
@@ -102,14 +104,26 @@ export function installWorkerRuntime(config: Config, options: { shutdownSignals?
   });
 }
 
-/** Opens a service's own database (SQLite under the data folder, or PostgreSQL by URL) and migrates it. */
+/**
+ * Opens a service's own database (SQLite under the data folder, or PostgreSQL by URL) and migrates it. Fails with
+ * a one-line {@link StartupError} that names the variable to fix when the database cannot be opened.
+ */
 export async function openServiceDatabase<Schema>(
   name: ServiceName,
   config: Config,
   migrations: Record<string, Migration>,
 ): Promise<{ db: Kysely<Schema>; location: DatabaseLocation }> {
   const location = databaseLocation(name, config.dataDir, config.databaseUrls[name]);
-  return { db: await openDatabase<Schema>(location, migrations), location };
+  try {
+    return { db: await openDatabase<Schema>(location, migrations), location };
+  } catch (error) {
+    const innermost = [...causeChain(error)].at(-1)?.message;
+    const reason = String(innermost).split('\n')[0];
+    const variable = location.kind === 'sqlite' ? 'DATA_DIR' : `${name.toUpperCase()}_DATABASE_URL`;
+    throw new StartupError(
+      `Cannot open the ${name} database ${describeLocation(location)}: ${reason}. Check ${variable}.`,
+    );
+  }
 }
 
 /**

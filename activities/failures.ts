@@ -2,7 +2,7 @@
  * The business failures the services raise: typed, non-retryable `ApplicationFailure`s that make the order saga
  * compensate. Transient failures are retryable and carry their own types.
  */
-import { ApplicationFailure } from '@temporalio/common';
+import { ApplicationFailure, ApplicationFailureCategory } from '@temporalio/common';
 
 export const BusinessFailure = {
   /** Not enough units of an SKU to reserve. */
@@ -23,6 +23,16 @@ export const TransientFailure = {
   PaymentProviderUnavailable: 'PaymentProviderUnavailable',
 } as const;
 
+/**
+ * A business failure: non-retryable, and benign, so that a worker logs the service's refusal as an expected
+ * outcome (at debug, with no stack trace) rather than as an activity error.
+ */
 export function businessFailure(type: BusinessFailure, message: string, details?: unknown): ApplicationFailure {
-  return ApplicationFailure.create({ type, message, nonRetryable: true, ...(details ? { details: [details] } : {}) });
+  return ApplicationFailure.create({
+    type,
+    message,
+    nonRetryable: true,
+    category: ApplicationFailureCategory.BENIGN,
+    ...(details ? { details: [details] } : {}),
+  });
 }

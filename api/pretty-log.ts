@@ -1,6 +1,7 @@
 /**
  * Log lines for a person at a terminal: a request is one short line (`12:04:05 POST /orders 202 14 ms`), any
- * other entry its level and message, and an error keeps its stack. Machines (a pipe, a file, production) get
+ * other entry its level, message and saga (`12:04:05 INFO order saga started order-…`), and an error keeps its
+ * stack. Machines (a pipe, a file, production) get
  * pino's JSON instead: see `LOG_FORMAT`.
  */
 import type { DestinationStream } from 'pino';
@@ -23,6 +24,8 @@ interface LogEntry {
   res?: { statusCode?: number };
   responseTime?: number;
   err?: { stack?: string; message?: string };
+  /** The saga an entry is about. */
+  workflowId?: string;
 }
 
 /** One pino JSON line as a short human one (a line that is not JSON passes through). */
@@ -39,7 +42,7 @@ export function prettyLogLine(json: string): string {
   const head =
     req && res?.statusCode !== undefined
       ? `${time} ${req.method} ${req.url} ${res.statusCode} ${Math.round(entry.responseTime ?? 0)} ms`
-      : `${time} ${level} ${entry.msg ?? ''}`;
+      : `${time} ${level} ${entry.msg ?? ''}${entry.workflowId ? ` ${entry.workflowId}` : ''}`;
   const error = entry.err?.stack ?? entry.err?.message;
   return `${error ? `${head}\n${error}` : head}\n`;
 }

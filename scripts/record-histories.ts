@@ -242,7 +242,9 @@ async function main(): Promise<void> {
       const description = await handle.describe();
       const file = `${tag}/${scenario.name}.json`;
       if (!server.cliPath)
-        throw new Error('Recording needs the temporal CLI binary (see docs/configuration.md, The Temporal server binary).');
+        throw new Error(
+          'Recording needs the temporal CLI binary (see docs/configuration.md, The Temporal server binary).',
+        );
       await writeFile(path.join(historiesDir, file), historyJson(server.cliPath, server.address, workflowId));
       manifest.push({
         tag,

@@ -120,7 +120,7 @@ describe('npm start on a terminal', () => {
     const good = await placeOrder(api);
     const declined = await placeOrder(api, { paymentToken: 'tok_declined' });
     await orderReaches(api, good, ['completed']);
-    await orderReaches(api, declined, ['compensated']);
+    await orderReaches(api, declined, ['cancelled']); // the order's status; its saga compensated
     await eventually(async () => (launched!.output().includes(`order-${declined}`) ? true : undefined));
     process.kill(-launched.child.pid!, 'SIGINT');
     await launched.exited;

@@ -2,7 +2,9 @@
  * Every failure path of the order saga, driven by the services' deterministic triggers and asserted from the
  * rows in each service's own database.
  */
+import { WorkflowFailedError } from '@temporalio/client';
 import { orderWorkflowId } from '../api/orders/trigger';
+import { describeError } from '../workflows/saga';
 import { historyOf, lastStartOf } from './history';
 import { undeliverableAddress } from './fixtures/orders';
 import { orderReaches, placeOrder } from './orders';
@@ -110,6 +112,32 @@ describe('order failure paths', () => {
     ]);
     expect(rows.reservations).toEqual([expect.objectContaining({ status: 'released' })]);
     expect(await stockOf('SKU-3')).toEqual(before);
+  });
+
+  it("fails a compensated order's workflow with what failed and what was undone, the service's refusal as its cause", async () => {
+    const orderId = await placeOrder(system.apiUrl, { shippingAddress: undeliverableAddress });
+    await orderReaches(system.apiUrl, orderId, ['cancelled']);
+    const handle = system.client.workflow.getHandle(orderWorkflowId(orderId));
+    const message =
+      'compensated after requestShipment failed: Undeliverable: No courier delivers to postal code 00000. ' +
+      '(undone: chargePayment, reserveStock, createOrder)';
+
+    // The closing event, whose failure message the Web UI shows in the workflow list and on the workflow page.
+    const closed = (await historyOf(handle)).at(-1)?.workflowExecutionFailedEventAttributes?.failure;
+    expect(closed?.message).toBe(message);
+    expect(closed?.applicationFailureInfo?.type).toBe('SagaCompensated');
+    expect(closed?.cause?.activityFailureInfo?.activityType?.name).toBe('requestShipment');
+    expect(closed?.cause?.cause?.applicationFailureInfo?.type).toBe('Undeliverable');
+
+    // The client reads the same chain, and still finds the business failure inside it.
+    const error: unknown = await handle.result().catch((reason: unknown) => reason);
+    expect(error).toBeInstanceOf(WorkflowFailedError);
+    const failure = (error as WorkflowFailedError).cause;
+    expect(failure).toMatchObject({ type: 'SagaCompensated', message });
+    expect(describeError(failure)).toEqual({
+      type: 'Undeliverable',
+      message: 'No courier delivers to postal code 00000.',
+    });
   });
 
   it('a payment provider down twice: retried until it answers, the order completes, nothing is compensated', async () => {

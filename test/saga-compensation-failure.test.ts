@@ -161,7 +161,11 @@ describe('compensation failures', () => {
         reason: 'refunded by hand',
       });
 
-      expect((await failureOf(saga.result())).causeType).toBe('Declined');
+      expect(await failureOf(saga.result())).toMatchObject({
+        type: 'SagaCompensated',
+        message: 'compensated after ship failed: Declined: perform ship refused (undone: reserve; skipped: charge)',
+        causeType: 'Declined',
+      });
       const state = await bench.stateWhen(saga, () => true);
       expect(state.status).toBe('compensated');
       expect(state.steps[0]?.compensation?.status).toBe('skipped');

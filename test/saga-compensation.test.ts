@@ -17,7 +17,7 @@ describe('saga compensation', () => {
     await bench?.stop();
   });
 
-  it('undoes the completed steps in reverse order when a step fails for business reasons, and reports that failure', async () => {
+  it('undoes the completed steps in reverse order when a step fails for business reasons, and fails saying so', async () => {
     const saga = await bench.start({
       plan: [
         { name: 'reserve' },
@@ -28,8 +28,13 @@ describe('saga compensation', () => {
       ],
     });
 
-    const failure = await failureOf(saga.result());
-    expect(failure).toMatchObject({ causeType: 'OutOfStock' });
+    // The workflow's own failure names the outcome (the Web UI lists it); the step's failure is its cause.
+    expect(await failureOf(saga.result())).toEqual({
+      type: 'SagaCompensated',
+      message: 'compensated after ship failed: OutOfStock: perform ship refused (undone: book, charge, reserve)',
+      causeType: 'OutOfStock',
+      details: [],
+    });
 
     const events = activityEvents(await historyOf(saga));
     expect(sequence(events, 'scheduled', 'undo')).toEqual(['undo:book', 'undo:charge', 'undo:reserve']);
@@ -70,8 +75,12 @@ describe('saga compensation', () => {
       ],
     });
 
-    const failure = await failureOf(saga.result());
-    expect(failure.type).toBe('ActivityFailure');
+    expect(await failureOf(saga.result())).toMatchObject({
+      type: 'SagaCompensated',
+      message: expect.stringMatching(
+        /^compensated after charge failed: TimeoutFailure: .+ \(undone: charge, reserve\)$/,
+      ),
+    });
 
     expect(bench.service.done(saga.workflowId, 'perform')).toEqual(['reserve', 'charge']); // the charge happened…
     expect(sequence(activityEvents(await historyOf(saga)), 'completed', 'undo')).toEqual([
@@ -123,8 +132,13 @@ describe('saga compensation', () => {
         { name: 'confirm' },
       ],
     });
-    const failure = await failureOf(saga.result());
-    expect(failure.causeType).toBe('PaymentDeclined');
+    expect(await failureOf(saga.result())).toMatchObject({
+      type: 'SagaCompensated',
+      message: expect.stringMatching(
+        /^compensated after payment failed: PaymentDeclined: perform payment refused \(undone: (stock, label|label, stock), order\)$/,
+      ),
+      causeType: 'PaymentDeclined',
+    });
 
     const events = activityEvents(await historyOf(saga));
     const labelDone = events.find((e) => e.kind === 'completed' && e.activityType === 'perform' && e.step === 'label');

@@ -64,7 +64,9 @@ describe('the saga deadline', () => {
 
     expect(failure).toMatchObject({
       type: 'SagaDeadlineExceeded',
-      message: "The saga's deadline of 1 day passed before its pivot.",
+      message:
+        "compensated after the deadline during charge: The saga's deadline of 1 day passed before its pivot. " +
+        '(undone: charge, reserve)',
     });
     expect(state).toMatchObject({ status: 'compensated', failure: { type: 'SagaDeadlineExceeded' } });
     const lasted = Date.parse(state.finishedAt!) - Date.parse(state.startedAt);

@@ -72,7 +72,10 @@ describe('pivot and cancellation', () => {
       status: 'running',
     });
     const failure = await failureOf(saga.result());
-    expect(failure).toMatchObject({ type: 'SagaCancelled', message: 'customer changed their mind' });
+    expect(failure).toMatchObject({
+      type: 'SagaCancelled',
+      message: 'compensated after cancellation during charge: customer changed their mind (undone: charge, reserve)',
+    });
     bench.service.release(saga.workflowId, 'charge');
 
     // The cancelled charge may have gone through, so it is undone too; the pivot never ran.

@@ -12,7 +12,7 @@ import type { DatabaseLocation } from '../activities/storage/database';
 import { databaseLocation, describeLocation, openDatabase } from '../activities/storage/database';
 import type { Config } from '../config';
 import { StartupError } from '../config/startup';
-import { causeChain } from '../workflows/saga/failures';
+import { causeChain, isCompensatedEnding } from '../workflows/saga/failures';
 import type { ServiceName } from '../workflows/task-queues';
 
 export type { ServiceName } from '../workflows/task-queues';
@@ -76,16 +76,33 @@ export const serviceWorkerOptions = {
   shutdownGraceTime: '10 seconds',
 } as const satisfies Partial<WorkerOptions>;
 
-class ServiceWorkerLogger extends DefaultLogger {
+/**
+ * The line a worker logs for a saga that compensated as designed (`SagaCompensated`, `SagaCancelled`,
+ * `SagaDeadlineExceeded`), instead of the SDK's `Workflow failed` warning and its stack trace: the saga's id and its
+ * failure message, which names the step, its failure and what was undone. Undefined for any other record.
+ */
+export function compensatedSagaLine(message: string, meta: LogMetadata | undefined): string | undefined {
+  if (message !== 'Workflow failed' || !isCompensatedEnding(meta?.error)) return undefined;
+  return `Saga ${String(meta?.workflowId)} ${(meta?.error as Error).message}`;
+}
+
+export class ServiceWorkerLogger extends DefaultLogger {
   override log(level: LogLevel, message: string, meta?: LogMetadata): void {
     if (/^No (workflows|activities) registered/.test(message)) return;
+    const compensated = compensatedSagaLine(message, meta);
+    if (compensated) {
+      // A compensated saga is a business outcome, not a warning, so INFO; written past the WARN threshold, which
+      // keeps out the SDK's routine lines, because the console should still say how each saga ended.
+      this.logFunction({ level: 'INFO', message: compensated, timestampNanos: BigInt(Date.now()) * 1_000_000n });
+      return;
+    }
     super.log(level, message, meta);
   }
 }
 
 /**
- * Warnings and errors, minus the notice that a worker has no workflows: most services serve only activities by
- * design, so it says nothing.
+ * Warnings and errors, minus the notice that a worker has no workflows (most services serve only activities by
+ * design, so it says nothing), and with one info line for each saga that compensated ({@link compensatedSagaLine}).
  */
 export const serviceWorkerLogger = new ServiceWorkerLogger('WARN');
 

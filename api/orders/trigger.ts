@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import type { OrderItem } from '../../activities/orders';
 import { formatMoney, OrderStep, orderTotalCents, placeOrder } from '../../workflows/order';
+import { textTable } from '../../workflows/saga';
 import { CustomerIdKey, OrderTotalKey } from '../../workflows/search-attributes';
 import type { TaskQueues } from '../../workflows/task-queues';
 import { defaultTaskQueues } from '../../workflows/task-queues';
@@ -42,11 +43,17 @@ export function orderTrigger(
       `Order ${orderId}: ${itemCount(request.items)} item(s), ${formatMoney(orderTotalCents(request.items))}, customer ${request.customerId}`,
     details: (request) =>
       [
-        '| SKU | Quantity | Unit price | Line total |',
-        '|-----|---------:|-----------:|-----------:|',
-        ...request.items.map(
-          (item) =>
-            `| ${item.sku} | ${item.quantity} | ${formatMoney(item.unitPriceCents)} | ${formatMoney(item.quantity * item.unitPriceCents)} |`,
+        ...textTable(
+          [
+            ['SKU', 'quantity', 'unit price', 'line total'],
+            ...request.items.map((item) => [
+              item.sku,
+              String(item.quantity),
+              formatMoney(item.unitPriceCents),
+              formatMoney(item.quantity * item.unitPriceCents),
+            ]),
+          ],
+          [1, 2, 3],
         ),
         '',
         `Ship to ${request.shippingAddress.city}, ${request.shippingAddress.country}.`,

@@ -8,7 +8,7 @@ import { decodeTypedSearchAttributes } from '@temporalio/common/lib/converter/pa
 import { optionalTsToDate } from '@temporalio/common/lib/time';
 import { temporal } from '@temporalio/proto';
 import type { StepActivity } from '../../workflows/saga';
-import { parseStepActivityId, SagaStatusKey } from '../../workflows/saga';
+import { parseStepActivityId, SagaFailureType, SagaStatusKey } from '../../workflows/saga';
 
 type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
 
@@ -46,7 +46,13 @@ export async function sagaHistory(client: Client, workflowId: string): Promise<S
 function failureOf(failure: temporal.api.failure.v1.IFailure | null | undefined) {
   if (!failure) return undefined;
   let inner: temporal.api.failure.v1.IFailure | null | undefined = failure;
-  while (inner && !inner.applicationFailureInfo?.type && inner.cause) inner = inner.cause;
+  // Through the engine's SagaCompensated, whose cause is the step's failure, to the business failure inside.
+  while (
+    inner?.cause &&
+    (!inner.applicationFailureInfo?.type || inner.applicationFailureInfo.type === SagaFailureType.SagaCompensated)
+  ) {
+    inner = inner.cause;
+  }
   const type = inner?.applicationFailureInfo?.type || (inner?.timeoutFailureInfo ? 'TimeoutFailure' : 'Failure');
   return { type, message: inner?.message ?? failure.message ?? '' };
 }

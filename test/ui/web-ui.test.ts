@@ -60,6 +60,18 @@ async function waitForTexts(page: Page, texts: string[], timeoutMs = 30_000): Pr
   throw new Error(`The page never showed ${JSON.stringify(texts)}; it showed:\n${seen.slice(0, 2000)}`);
 }
 
+/** Whether the saga's step table (a preformatted block in a markdown frame) fits its pane, with no sideways scroll. */
+async function stepTableFits(page: Page): Promise<boolean> {
+  for (const frame of page.frames()) {
+    const table = frame.locator('pre', { hasText: 'tries' });
+    if ((await table.count()) === 0) continue;
+    return table
+      .first()
+      .evaluate((pre: { scrollWidth: number; clientWidth: number }) => pre.scrollWidth <= pre.clientWidth);
+  }
+  throw new Error('No frame of the page shows the step table.');
+}
+
 describe('the Temporal Web UI', () => {
   let server: DevServer;
   let nativeConnection: NativeConnection;
@@ -127,18 +139,24 @@ describe('the Temporal Web UI', () => {
       })
     ).workflowExecutionInfo?.execution?.runId;
 
+    // The workflow's failure says what happened, where the UI shows it: the closing event and the result pane.
+    const failureMessage =
+      'compensated after requestShipment failed: Undeliverable: No courier delivers to postal code 00000. ' +
+      '(undone: chargePayment, reserveStock, createOrder)';
     await page.goto(`${webUi}/namespaces/default/workflows/${workflowId}/${runId}/history`);
-    await waitForTexts(page, [`Order ${undeliverable}:`, 'Failed']);
+    await waitForTexts(page, [`Order ${undeliverable}:`, 'Workflow Execution Failed', failureMessage]);
     await page.screenshot({ path: path.join(screenshots, 'saga-history.png'), fullPage: false });
 
     await page.goto(`${webUi}/namespaces/default/workflows/${workflowId}/${runId}/user-metadata`);
     await waitForTexts(page, [
       `Order ${undeliverable}:`,
-      'Line total', // the static details: the items as a table
-      `${order.saga.status}`, // the current details: the live step table, with the saga's status
-      'requestShipment',
-      'Undeliverable',
+      'line total', // the static details: the items as a table
+      `Saga ${order.saga.status} · started `, // the current details: the saga's status and start, then its steps
+      'step             status                 tries    took  undo',
+      '◆ requestShipment  failed: Undeliverable      1',
+      'undone',
     ]);
+    expect(await stepTableFits(page)).toBe(true);
     await page.screenshot({ path: path.join(screenshots, 'saga-user-metadata.png'), fullPage: true });
 
     await page.goto(`${webUi}/namespaces/default/workflows?query=${encodeURIComponent('SagaStatus="compensated"')}`);

@@ -1,61 +1,99 @@
 /**
  * The saga's state as markdown, for the Web UI's "current details" (refreshed on every transition; read through
  * the built-in metadata query, so it needs a polling worker) and for the memo a finished saga leaves behind.
+ *
+ * The steps are a fixed-width block ({@link textTable}) whose columns fit the ~60 characters of the UI's
+ * current-details pane. Times are the saga's start once, in the heading, then durations.
  */
-import type { SagaState, StepState } from './state';
+import type { CompensationState, SagaState, StepState } from './state';
+import { CompensationStatus, StepStatus } from './state';
+import { textTable } from './text-table';
 
+/** The saga's heading (status, start, duration), its failure, escalation and cancellation, then its step table. */
 export function renderSagaTable(state: SagaState): string {
-  const lines = [
-    `**Saga** \`${state.sagaId}\` · **${state.status}**${state.currentStep ? ` · step \`${state.currentStep}\`` : ''}`,
-  ];
-  if (state.failure) lines.push('', `Failure: \`${state.failure.type}\` ${escape(state.failure.message)}`);
+  const lines = [heading(state)];
+  if (state.failure) lines.push('', `Failure: \`${state.failure.type}\` ${oneLine(state.failure.message)}`);
   for (const escalation of state.escalations) {
     lines.push(
       '',
       `⚠ Needs attention: the compensation of \`${escalation.step}\` failed (\`${escalation.error.type}\` ` +
-        `${escape(escalation.error.message)}). Resolve it with the \`resolveCompensation\` Update: retry, skip or abort.`,
+        `${oneLine(escalation.error.message)}). Resolve it with the \`resolveCompensation\` Update: retry, skip or abort.`,
     );
   }
   if (state.cancellation) {
     const { outcome, reason, rejection } = state.cancellation;
-    lines.push('', `Cancellation ${outcome}: ${escape(reason)}${rejection ? ` (${escape(rejection)})` : ''}`);
+    lines.push('', `Cancellation ${outcome}: ${oneLine(reason)}${rejection ? ` (${oneLine(rejection)})` : ''}`);
   }
-  lines.push(
-    '',
-    '| # | Step | Status | Attempts | Started | Took | Compensation |',
-    '|--:|------|--------|---------:|---------|-----:|--------------|',
-    ...state.steps.map((step, index) => renderRow(step, index + 1)),
-  );
+  lines.push('', ...stepTable(state.steps));
+  const legend = [
+    ...(state.steps.some((step) => step.pivot) ? [`${pivotMark} pivot: once it succeeds, nothing is undone`] : []),
+    ...(state.steps.some((step) => step.group) ? [`${groupMark} ran in parallel`] : []),
+  ];
+  if (legend.length > 0) lines.push(legend.join(' · '));
   return lines.join('\n');
 }
 
-function renderRow(step: StepState, position: number): string {
-  const name = [`\`${step.name}\``, step.pivot ? '(pivot)' : '', step.group ? `‖ ${step.group}` : '']
-    .filter(Boolean)
-    .join(' ');
-  const status = step.error && step.status !== 'succeeded' ? `${step.status}: ${escape(step.error.type)}` : step.status;
-  const compensation = step.compensation
-    ? `${step.compensation.status}${step.compensation.attempts > 1 ? ` (${step.compensation.attempts} attempts)` : ''}`
-    : '—';
-  const cells = [
-    String(position),
-    name,
-    status,
-    step.attempts ? String(step.attempts) : '',
-    step.startedAt ? step.startedAt.slice(11, 23) : '',
-    duration(step.startedAt, step.finishedAt),
-    compensation,
-  ];
-  return `| ${cells.join(' | ')} |`;
+const pivotMark = '◆';
+const groupMark = '‖';
+
+/** How the table words a compensation's status: what happened to the step. */
+const undoWords: Record<CompensationStatus, string> = {
+  [CompensationStatus.Running]: 'undoing',
+  [CompensationStatus.Retrying]: 'retrying',
+  [CompensationStatus.NeedsAttention]: 'needs attention',
+  [CompensationStatus.Succeeded]: 'undone',
+  [CompensationStatus.Failed]: 'failed',
+  [CompensationStatus.Skipped]: 'skipped',
+};
+
+function heading(state: SagaState): string {
+  const parts = [`Saga **${state.status}**`];
+  // Once the saga ended, its last step says little: the table tells what happened to each.
+  if (state.currentStep && !state.finishedAt) parts.push(`step \`${state.currentStep}\``);
+  parts.push(`started ${dateTime(state.startedAt)}`);
+  if (state.finishedAt) parts.push(`took ${duration(state.startedAt, state.finishedAt)}`);
+  return parts.join(' · ');
 }
 
+/** The steps' columns, aligned with spaces; a mark before the name of the pivot and of steps run in parallel. */
+function stepTable(steps: StepState[]): string[] {
+  const marked = steps.some((step) => step.pivot || step.group);
+  const mark = (step: StepState) => (marked ? `${step.pivot ? pivotMark : step.group ? groupMark : ' '} ` : '');
+  const rows = [
+    [`${marked ? '  ' : ''}step`, 'status', 'tries', 'took', 'undo'],
+    ...steps.map((step) => [
+      `${mark(step)}${step.name}`,
+      step.error && step.status !== StepStatus.Succeeded ? `${step.status}: ${step.error.type}` : step.status,
+      step.attempts ? String(step.attempts) : '',
+      duration(step.startedAt, step.finishedAt),
+      step.compensation ? undo(step.compensation) : '',
+    ]),
+  ];
+  return textTable(rows, [2, 3]);
+}
+
+function undo({ status, attempts }: CompensationState): string {
+  return `${undoWords[status]}${attempts > 1 ? ` ×${attempts}` : ''}`;
+}
+
+/** `2026-11-26 05:34:06 UTC`, from workflow time in ISO-8601. */
+function dateTime(iso: string): string {
+  return `${iso.slice(0, 10)} ${iso.slice(11, 19)} UTC`;
+}
+
+/** `115 ms`, `2.4 s`, `3 min 05 s`, `2 h 07 min`; empty until both ends are known. */
 function duration(from: string | undefined, to: string | undefined): string {
   if (!from || !to) return '';
   const ms = Date.parse(to) - Date.parse(from);
-  return ms < 1000 ? `${ms} ms` : `${(ms / 1000).toFixed(1)} s`;
+  if (ms < 1000) return `${ms} ms`;
+  if (ms < 60_000) return `${(ms / 1000).toFixed(1)} s`;
+  const seconds = Math.floor(ms / 1000);
+  const pad = (n: number) => String(n).padStart(2, '0');
+  if (seconds < 3600) return `${Math.floor(seconds / 60)} min ${pad(seconds % 60)} s`;
+  return `${Math.floor(seconds / 3600)} h ${pad(Math.floor(seconds / 60) % 60)} min`;
 }
 
-/** Keeps a message on one table line, without breaking the table. */
-function escape(text: string): string {
-  return text.replace(/\|/g, '\\|').replace(/\s*\n\s*/g, ' ');
+/** Keeps a message on one line of the markdown. */
+function oneLine(text: string): string {
+  return text.replace(/\s*\n\s*/g, ' ');
 }

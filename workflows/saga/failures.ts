@@ -7,6 +7,11 @@ import type { StepError } from './state';
 
 /** The failure types the engine itself raises. */
 export const SagaFailureType = {
+  /**
+   * A step failed before the pivot and every completed step was undone; the message says what failed and what was
+   * undone, the `cause` is the step's failure.
+   */
+  SagaCompensated: 'SagaCompensated',
   /** Compensations failed under the `continue` policy; `details[0]` lists them. */
   CompensationFailed: 'CompensationFailed',
   /** An operator aborted the compensation of an escalated saga. */
@@ -100,4 +105,33 @@ export function sagaFailure(type: SagaFailureType, message: string, cause?: unkn
     ...(cause instanceof Error ? { cause } : {}),
     ...(details ? { details } : {}),
   });
+}
+
+/**
+ * How the failure message of a saga that compensated as designed begins. A worker's logger tells that ending apart
+ * by it: on the way from the workflow sandbox to the logger the failure keeps its message, but loses its type.
+ */
+const compensatedPrefix = 'compensated after ';
+
+/**
+ * The failure message of a saga that compensated as designed: what stopped it, then what was undone, e.g.
+ * `compensated after requestShipment failed: Undeliverable: No courier delivers to postal code 00000. (undone:
+ * chargePayment, reserveStock, createOrder)`.
+ */
+export function compensatedMessage(stoppedBy: string, undone: readonly string[], skipped: readonly string[]): string {
+  const outcome = [
+    ...(undone.length > 0 ? [`undone: ${undone.join(', ')}`] : []),
+    ...(skipped.length > 0 ? [`skipped: ${skipped.join(', ')}`] : []),
+  ];
+  return `${compensatedPrefix}${stoppedBy} (${outcome.join('; ') || 'nothing to undo'})`;
+}
+
+/**
+ * Whether a workflow failed as a saga that compensated as designed (`SagaCompensated`, `SagaCancelled`,
+ * `SagaDeadlineExceeded`): an expected business outcome, not an error. Reads the message only (see
+ * {@link compensatedMessage}), so that it holds for the failure as a worker's logger receives it.
+ */
+export function isCompensatedEnding(error: unknown): boolean {
+  const message = (error as FailureLike | undefined)?.message;
+  return typeof message === 'string' && message.startsWith(compensatedPrefix);
 }

@@ -31,7 +31,14 @@ export {
   waitForStepUpdate,
 } from './definitions';
 export type { FailureLike } from './failures';
-export { causeChain, describeError, isBusinessFailure, SagaDefinitionError, SagaFailureType } from './failures';
+export {
+  causeChain,
+  describeError,
+  isBusinessFailure,
+  isCompensatedEnding,
+  SagaDefinitionError,
+  SagaFailureType,
+} from './failures';
 export type { Backoff, SagaOptions } from './options';
 export { CompensationFailurePolicy, CompensationOrder } from './options';
 export type { CompensationContext, ParallelStep, SagaContext, StepContext, StepDefinition } from './saga';
@@ -47,3 +54,4 @@ export type {
   StepState,
 } from './state';
 export { CompensationEvent, CompensationStatus, SagaStatus, StepStatus } from './state';
+export { textTable } from './text-table';

@@ -49,7 +49,14 @@ import {
   sagaStateQuery,
   waitForStepUpdate,
 } from './definitions';
-import { describeError, isBusinessFailure, SagaDefinitionError, sagaFailure, SagaFailureType } from './failures';
+import {
+  compensatedMessage,
+  describeError,
+  isBusinessFailure,
+  SagaDefinitionError,
+  sagaFailure,
+  SagaFailureType,
+} from './failures';
 import { countSagaReached, countSagaStarted } from './metrics';
 import type { Backoff, SagaOptions } from './options';
 import {
@@ -132,7 +139,8 @@ export interface SagaContext {
 
 /**
  * Runs `body` as a saga. Resolves with its result when every step succeeded. When a step fails before the pivot,
- * compensates and rethrows the failure (or the engine's own: {@link SagaFailureType}).
+ * compensates and fails with `SagaCompensated`, whose message names the step, its failure and what was undone, and
+ * whose `cause` is the step's failure (or with another of the engine's types: {@link SagaFailureType}).
  */
 export function runSaga<T>(body: (saga: SagaContext) => Promise<T>, options: SagaOptions = {}): Promise<T> {
   return new SagaRun(options).run(body);
@@ -381,9 +389,32 @@ class SagaRun implements SagaContext {
       );
     }
     this.#end(SagaStatus.Compensated);
-    if (!this.#stop) return cause instanceof Error ? cause : new Error(String(cause));
-    if (this.#stop.type === 'WorkflowCancelled') return new CancelledFailure(this.#stop.reason);
-    return sagaFailure(this.#stop.type, this.#stop.reason, cause);
+    if (this.#stop?.type === 'WorkflowCancelled') return new CancelledFailure(this.#stop.reason);
+    // The Web UI lists a failed workflow by its top-level message: it says the outcome, not "Activity task failed".
+    const message = compensatedMessage(
+      this.#stoppedBy(cause),
+      this.#compensated(CompensationEvent.Succeeded),
+      this.#compensated(CompensationEvent.Skipped),
+    );
+    return sagaFailure(this.#stop?.type ?? SagaFailureType.SagaCompensated, message, cause);
+  }
+
+  /** What made the saga compensate: "<step> failed: <type>: <message>", or the cancellation or deadline. */
+  #stoppedBy(cause: unknown): string {
+    const failed = this.#state.steps.filter((step) => step.status === StepStatus.Failed);
+    if (this.#stop) {
+      const what = this.#stop.type === SagaFailureType.SagaDeadlineExceeded ? 'the deadline' : 'cancellation';
+      const during = failed.length > 0 ? ` during ${failed.map((step) => step.name).join(', ')}` : '';
+      return `${what}${during}: ${this.#stop.reason}`;
+    }
+    const reason = ({ type, message }: StepError) => `${type}: ${message}`;
+    if (failed.length === 0) return `the saga failed: ${reason(describeError(cause))}`;
+    return failed.map((step) => `${step.name} failed: ${reason(step.error ?? describeError(cause))}`).join('; ');
+  }
+
+  /** The steps whose compensation ended so, in the order they ended. */
+  #compensated(event: CompensationEvent): string[] {
+    return this.#state.compensationLog.filter((entry) => entry.event === event).map((entry) => entry.step);
   }
 
   /** Runs one compensation to its end under the saga's failure policy; never throws. */

@@ -3,60 +3,26 @@
  * id, the step, the failure, what was undone) with no stack trace; a saga that failed for real keeps the SDK's
  * warning and its stack. A real worker on the real server, logging through the services' own logger, captured.
  */
-import { randomUUID } from 'node:crypto';
-import { Client, Connection } from '@temporalio/client';
 import type { LogEntry } from '@temporalio/worker';
-import { NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { cancelSaga } from '../api/saga/client';
 import { ServiceWorkerLogger } from '../workers/service-worker';
 import { sagaStateQuery } from '../workflows/saga';
-import { readTestEnv } from './env';
 import { eventually } from './http';
 import { failureOf } from './saga-failure-helpers';
-import { createSagaTestActivities, TestService } from './sagas/activities';
-import type { ScriptedSagaInput, scriptedSaga } from './sagas/workflows';
+import type { SagaHarness } from './saga-harness';
+import { startSagaHarness } from './saga-harness';
+import type { ScriptedSagaInput } from './sagas/workflows';
 
 describe('the service worker log of a saga that ended', () => {
   const entries: LogEntry[] = [];
-  const service = new TestService();
-  const taskQueue = `saga-log-${randomUUID()}`;
-  let nativeConnection: NativeConnection;
-  let connection: Connection;
-  let client: Client;
-  let worker: Worker;
-  let running: Promise<void>;
-
+  let harness: SagaHarness;
   beforeAll(async () => {
     // The services' logger, at the services' threshold, writing into `entries` instead of stderr.
-    Runtime.install({ logger: new ServiceWorkerLogger('WARN', (entry) => entries.push(entry)) });
-    const { address, namespace, sagaBundlePath } = readTestEnv();
-    nativeConnection = await NativeConnection.connect({ address });
-    connection = await Connection.connect({ address });
-    client = new Client({ connection, namespace });
-    worker = await Worker.create({
-      connection: nativeConnection,
-      namespace,
-      taskQueue,
-      workflowBundle: { codePath: sagaBundlePath },
-      activities: createSagaTestActivities(service),
-      shutdownGraceTime: '100 milliseconds',
-    });
-    running = worker.run();
+    harness = await startSagaHarness({ logger: new ServiceWorkerLogger('WARN', (entry) => entries.push(entry)) });
   });
-  afterAll(async () => {
-    worker?.shutdown();
-    await running;
-    await connection?.close();
-    await nativeConnection?.close();
-  });
+  afterAll(() => harness?.stop());
 
-  function start(input: ScriptedSagaInput) {
-    return client.workflow.start<typeof scriptedSaga>('scriptedSaga', {
-      taskQueue,
-      workflowId: `saga-${randomUUID()}`,
-      args: [input],
-    });
-  }
+  const start = (input: ScriptedSagaInput) => harness.start(input);
 
   /** What the worker logged about the saga's end, once it did (the lines of its activities left out). */
   function endOf(workflowId: string): Promise<LogEntry[]> {
@@ -90,9 +56,9 @@ describe('the service worker log of a saga that ended', () => {
     await eventually(async () =>
       (await saga.query(sagaStateQuery)).steps[1]?.status === 'running' ? true : undefined,
     );
-    await cancelSaga(client, saga.workflowId, 'customer changed their mind');
+    await cancelSaga(harness.client, saga.workflowId, 'customer changed their mind');
     expect((await failureOf(saga.result())).type).toBe('SagaCancelled');
-    service.release(saga.workflowId, 'charge');
+    harness.service.release(saga.workflowId, 'charge');
 
     expect(await endOf(saga.workflowId)).toEqual([
       expect.objectContaining({

@@ -5,6 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import type { WorkflowHandle } from '@temporalio/client';
 import { Client, Connection } from '@temporalio/client';
+import type { Logger } from '@temporalio/worker';
 import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import type { SagaState } from '../workflows/saga';
 import { sagaStateQuery } from '../workflows/saga';
@@ -31,15 +32,16 @@ export interface SagaHarness {
 let runtimeInstalled = false;
 
 /**
- * `metricsPort`: serve the worker's metrics (the SDK's and the sagas' counters) on a Prometheus endpoint. The SDK's
- * runtime is per process and installed by the first harness of a test file, so only that one's port counts.
+ * `metricsPort`: serve the worker's metrics (the SDK's and the sagas' counters) on a Prometheus endpoint; `logger`:
+ * the worker's logger. The SDK's runtime is per process and installed by the first harness of a test file, so only
+ * that one's options count.
  */
-export async function startSagaHarness(options: { metricsPort?: number } = {}): Promise<SagaHarness> {
+export async function startSagaHarness(options: { metricsPort?: number; logger?: Logger } = {}): Promise<SagaHarness> {
   const { address, namespace, sagaBundlePath } = readTestEnv();
   if (!runtimeInstalled) {
     Runtime.install({
       // These tests fail activities and sagas on purpose; the SDK's warning for each would bury real errors.
-      logger: new DefaultLogger('ERROR'),
+      logger: options.logger ?? new DefaultLogger('ERROR'),
       ...(options.metricsPort !== undefined
         ? { telemetryOptions: { metrics: { prometheus: { bindAddress: `127.0.0.1:${options.metricsPort}` } } } }
         : {}),

@@ -130,7 +130,7 @@ describe('npm start on a terminal', () => {
     expect(lines).toContainEqual(
       expect.stringMatching(new RegExp(`^\\d\\d:\\d\\d:\\d\\d GET /orders/${good} 200 \\d+ ms$`)),
     );
-    const compensated = lines.filter((line) => line.includes(`order-${declined}`));
+    const compensated = lines.filter((line) => line.includes(`order-${declined} compensated`));
     expect(compensated).toEqual([
       expect.stringMatching(/INFO.*compensated after chargePayment failed: PaymentDeclined: .*undone: .*reserveStock/),
     ]);

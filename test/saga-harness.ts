@@ -60,6 +60,9 @@ export async function startSagaHarness(options: { metricsPort?: number; logger?:
       activities: createSagaTestActivities(service),
       // Activities left blocked by a test must not hold up the worker's shutdown.
       shutdownGraceTime: '100 milliseconds',
+      // A blocked activity's heartbeats reach the server at once, and with them its cancellation.
+      defaultHeartbeatThrottleInterval: '100 milliseconds',
+      maxHeartbeatThrottleInterval: '100 milliseconds',
     });
   let worker = await createWorker();
   let running = worker.run();

@@ -94,8 +94,13 @@ export function placeOrder({ taskQueues, ...order }: PlaceOrderInput): Promise<P
       await saga.step(OrderStep.CreateOrder, {
         summary: `Create order ${orderId}`,
         action: ({ idempotencyKey }) => orders.createOrder({ idempotencyKey, order, totalCents: total }),
-        compensate: ({ idempotencyKey, reason }) =>
-          orders.cancelOrder({ idempotencyKey, orderId, reason: `${reason.type}: ${reason.message}` }),
+        compensate: ({ idempotencyKey, actionKey, reason }) =>
+          orders.cancelOrder({
+            idempotencyKey,
+            orderKey: actionKey,
+            orderId,
+            reason: `${reason.type}: ${reason.message}`,
+          }),
       });
       const reservation = await saga.step(OrderStep.ReserveStock, {
         summary: `Reserve ${describeItems(stock)}`,

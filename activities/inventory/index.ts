@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Kysely, Transaction } from 'kysely';
 import { BusinessFailure, businessFailure } from '../failures';
-import { runOnce, timestamp } from '../storage/idempotency';
+import { compensateOnce, runOnce, timestamp } from '../storage/idempotency';
 import type { InventorySchema } from './schema';
 import { ReservationStatus } from './schema';
 
@@ -94,7 +94,7 @@ export function createInventoryActivities({ db }: InventoryDeps) {
   return {
     /** Holds stock for an order; fails with `OutOfStock` (or `UnknownSku`) and holds nothing if any line is short. */
     async reserveStock(input: { idempotencyKey: string; orderId: string; items: StockItem[] }): Promise<Reservation> {
-      return runOnce(db, input.idempotencyKey, async (trx) => {
+      return runOnce(db, { key: input.idempotencyKey, args: input }, async (trx) => {
         const reservationId = randomUUID();
         const items = bySku(input.items);
         for (const { sku, quantity } of items) {
@@ -136,14 +136,15 @@ export function createInventoryActivities({ db }: InventoryDeps) {
 
     /** Compensation of `reserveStock`: puts the units back. No held reservation under that key: nothing to do. */
     async releaseStock(input: { idempotencyKey: string; reservationKey: string }): Promise<{ released: boolean }> {
-      return runOnce(db, input.idempotencyKey, async (trx) => ({
+      const call = { key: input.idempotencyKey, args: input, actionKey: input.reservationKey };
+      return compensateOnce(db, call, async (trx) => ({
         released: await settle(trx, input.reservationKey, 'available'),
       }));
     },
 
     /** Once the order is dispatched: the reserved units have left the warehouse. */
     async commitStock(input: { idempotencyKey: string; reservationKey: string }): Promise<{ committed: boolean }> {
-      return runOnce(db, input.idempotencyKey, async (trx) => ({
+      return runOnce(db, { key: input.idempotencyKey, args: input }, async (trx) => ({
         committed: await settle(trx, input.reservationKey, 'shipped'),
       }));
     },

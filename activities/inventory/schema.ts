@@ -2,7 +2,7 @@
 import type { Kysely, Migration } from 'kysely';
 import { sql } from 'kysely';
 import type { IdempotencySchema } from '../storage/idempotency';
-import { createIdempotencyKeys } from '../storage/idempotency';
+import { addIdempotencyFencing, createIdempotencyKeys } from '../storage/idempotency';
 
 export interface StockTable {
   sku: string;
@@ -72,6 +72,7 @@ export const inventoryMigrations: Record<string, Migration> = {
         .execute();
     },
   },
+  '002_idempotency_fencing': addIdempotencyFencing,
 };
 
 function sqlNonNegative(column: string) {

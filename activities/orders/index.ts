@@ -3,8 +3,8 @@
  * (recorded in the same transaction as its effect); the compensation tolerates "nothing to undo".
  */
 import { randomUUID } from 'node:crypto';
-import type { Kysely } from 'kysely';
-import { runOnce, timestamp } from '../storage/idempotency';
+import type { Kysely, Transaction } from 'kysely';
+import { compensateOnce, runOnce, timestamp } from '../storage/idempotency';
 import type { OrdersSchema } from './schema';
 import { OrderRowStatus } from './schema';
 
@@ -45,7 +45,7 @@ export function createOrdersActivities({ db }: OrdersDeps) {
       totalCents: number;
     }): Promise<{ orderId: string }> {
       const { idempotencyKey, order, totalCents } = input;
-      return runOnce(db, idempotencyKey, async (trx) => {
+      return runOnce(db, { key: idempotencyKey, args: input }, async (trx) => {
         const now = timestamp();
         await trx
           .insertInto('orders')
@@ -70,10 +70,12 @@ export function createOrdersActivities({ db }: OrdersDeps) {
     /** Compensation of `createOrder`: marks the order `cancelled`, with the reason; no order, nothing to do. */
     async cancelOrder(input: {
       idempotencyKey: string;
+      /** The `createOrder` step's key, fenced off for good. @default none: older sagas passed no key */
+      orderKey?: string;
       orderId: string;
       reason: string;
     }): Promise<{ cancelled: boolean }> {
-      return runOnce(db, input.idempotencyKey, async (trx) => {
+      const undo = async (trx: Transaction<OrdersSchema>) => {
         const result = await trx
           .updateTable('orders')
           .set({ status: OrderRowStatus.Cancelled, cancel_reason: input.reason, updated_at: timestamp() })
@@ -81,12 +83,16 @@ export function createOrdersActivities({ db }: OrdersDeps) {
           .where('status', '=', OrderRowStatus.Pending)
           .executeTakeFirst();
         return { cancelled: result.numUpdatedRows > 0n };
-      });
+      };
+      const call = { key: input.idempotencyKey, args: input };
+      return input.orderKey
+        ? compensateOnce(db, { ...call, actionKey: input.orderKey }, undo)
+        : runOnce(db, call, undo);
     },
 
     /** Marks the order `confirmed` once shipping has dispatched it. */
     async confirmOrder(input: { idempotencyKey: string; orderId: string; shipmentId: string }): Promise<void> {
-      await runOnce(db, input.idempotencyKey, async (trx) => {
+      await runOnce(db, { key: input.idempotencyKey, args: input }, async (trx) => {
         await trx
           .updateTable('orders')
           .set({ status: OrderRowStatus.Confirmed, shipment_id: input.shipmentId, updated_at: timestamp() })
@@ -103,7 +109,7 @@ export function createOrdersActivities({ db }: OrdersDeps) {
       customerId: string;
       message: string;
     }): Promise<{ notificationId: string }> {
-      return runOnce(db, input.idempotencyKey, async (trx) => {
+      return runOnce(db, { key: input.idempotencyKey, args: input }, async (trx) => {
         const notificationId = randomUUID();
         await trx
           .insertInto('notifications')

@@ -1,7 +1,7 @@
 /** The orders service's database: orders and their status, and the notifications sent to customers. */
 import type { Kysely, Migration } from 'kysely';
 import type { IdempotencySchema } from '../storage/idempotency';
-import { createIdempotencyKeys } from '../storage/idempotency';
+import { addIdempotencyFencing, createIdempotencyKeys } from '../storage/idempotency';
 
 export const OrderRowStatus = {
   /** Created; the saga is reserving, charging, shipping. */
@@ -68,4 +68,5 @@ export const ordersMigrations: Record<string, Migration> = {
         .execute();
     },
   },
+  '002_idempotency_fencing': addIdempotencyFencing,
 };

@@ -7,6 +7,7 @@
  * - `tok_fraud`: the screening flags the payment (`FraudSuspected`: the saga compensates, nothing is charged);
  * - `tok_flaky_<N>`: the provider is unavailable for the first N attempts (retried by Temporal), then accepts;
  * - `tok_slow`: the charge is committed, then the first attempt takes 5 s to answer (a window to crash in);
+ * - `tok_slow_capture`: the provider takes 5 s before the charge is captured (a window to cancel in);
  * - anything else is accepted.
  */
 import { setTimeout as delay } from 'node:timers/promises';
@@ -15,7 +16,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { Context } from '@temporalio/activity';
 import type { Kysely } from 'kysely';
 import { BusinessFailure, businessFailure, TransientFailure } from '../failures';
-import { runOnce, timestamp } from '../storage/idempotency';
+import { compensateOnce, runOnce, timestamp } from '../storage/idempotency';
 import type { PaymentsSchema } from './schema';
 import { ChargeStatus } from './schema';
 
@@ -27,7 +28,7 @@ export interface Charge {
 
 export interface PaymentsDeps {
   db: Kysely<PaymentsSchema>;
-  /** How long `tok_slow` takes to answer after committing. @default 5000 */
+  /** How long `tok_slow` takes to answer after committing, and `tok_slow_capture` before it. @default 5000 */
   slowAcknowledgementMs?: number;
 }
 
@@ -35,6 +36,7 @@ export const PaymentToken = {
   Declined: 'tok_declined',
   Fraud: 'tok_fraud',
   Slow: 'tok_slow',
+  SlowCapture: 'tok_slow_capture',
 } as const;
 
 export function createPaymentsActivities({ db, slowAcknowledgementMs = 5000 }: PaymentsDeps) {
@@ -67,7 +69,8 @@ export function createPaymentsActivities({ db, slowAcknowledgementMs = 5000 }: P
           TransientFailure.PaymentProviderUnavailable,
         );
       }
-      const charge = await runOnce(db, input.idempotencyKey, async (trx) => {
+      if (input.paymentToken === PaymentToken.SlowCapture && attempt === 1) await delay(slowAcknowledgementMs);
+      const charge = await runOnce(db, { key: input.idempotencyKey, args: input }, async (trx) => {
         const chargeId = randomUUID();
         const now = timestamp();
         await trx
@@ -90,7 +93,8 @@ export function createPaymentsActivities({ db, slowAcknowledgementMs = 5000 }: P
 
     /** Compensation of `chargePayment`: refunds the whole charge. No charge under that key: nothing to do. */
     async refundPayment(input: { idempotencyKey: string; chargeKey: string }): Promise<{ refundedCents: number }> {
-      return runOnce(db, input.idempotencyKey, async (trx) => {
+      const call = { key: input.idempotencyKey, args: input, actionKey: input.chargeKey };
+      return compensateOnce(db, call, async (trx) => {
         const charge = await trx
           .selectFrom('charges')
           .select(['charge_id', 'amount_cents', 'status'])

@@ -1,7 +1,7 @@
 /** The payments service's database: charges, and the refunds that undo them. */
 import type { Kysely, Migration } from 'kysely';
 import type { IdempotencySchema } from '../storage/idempotency';
-import { createIdempotencyKeys } from '../storage/idempotency';
+import { addIdempotencyFencing, createIdempotencyKeys } from '../storage/idempotency';
 
 export const ChargeStatus = {
   Captured: 'captured',
@@ -57,4 +57,5 @@ export const paymentsMigrations: Record<string, Migration> = {
         .execute();
     },
   },
+  '002_idempotency_fencing': addIdempotencyFencing,
 };

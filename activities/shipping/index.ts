@@ -69,7 +69,7 @@ export function createShippingActivities({ db, client, taskQueue, dispatchDelayM
       items: StockItem[];
     }): Promise<ShipmentDispatched> {
       const taskToken = Buffer.from(Context.current().info.taskToken).toString('base64');
-      const { shipmentId } = await runOnce(db, input.idempotencyKey, async (trx) => {
+      const { shipmentId } = await runOnce(db, { key: input.idempotencyKey, args: input }, async (trx) => {
         const now = timestamp();
         const id = randomUUID();
         await trx
@@ -119,7 +119,7 @@ export function createShippingActivities({ db, client, taskQueue, dispatchDelayM
     /** Hands the shipment to the courier and completes the order's activity: the order's point of no return. */
     async dispatchShipment({ shipmentId }: { shipmentId: string }): Promise<ShipmentDispatched> {
       if (dispatchDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, dispatchDelayMs));
-      await runOnce(db, `dispatch/${shipmentId}`, async (trx) => {
+      await runOnce(db, { key: `dispatch/${shipmentId}`, args: { shipmentId } }, async (trx) => {
         await trx
           .updateTable('shipments')
           .set({
@@ -140,7 +140,7 @@ export function createShippingActivities({ db, client, taskQueue, dispatchDelayM
 
     /** Refuses the shipment and fails the order's activity with `Undeliverable`, so that the order compensates. */
     async rejectShipment({ shipmentId, reason }: { shipmentId: string; reason: string }): Promise<void> {
-      await runOnce(db, `reject/${shipmentId}`, async (trx) => {
+      await runOnce(db, { key: `reject/${shipmentId}`, args: { shipmentId, reason } }, async (trx) => {
         await trx
           .updateTable('shipments')
           .set({ status: ShipmentStatus.Rejected, rejection_reason: reason, updated_at: timestamp() })

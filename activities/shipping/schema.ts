@@ -1,7 +1,7 @@
 /** The shipping service's database: shipments, and the token of the order activity each one will complete. */
 import type { Kysely, Migration } from 'kysely';
 import type { IdempotencySchema } from '../storage/idempotency';
-import { createIdempotencyKeys } from '../storage/idempotency';
+import { addIdempotencyFencing, createIdempotencyKeys } from '../storage/idempotency';
 
 export const ShipmentStatus = {
   /** Accepted from the order saga; the shipment workflow is assessing it. */
@@ -55,4 +55,5 @@ export const shippingMigrations: Record<string, Migration> = {
       await db.schema.createIndex('shipments_by_order').on('shipments').column('order_id').execute();
     },
   },
+  '002_idempotency_fencing': addIdempotencyFencing,
 };

@@ -16,7 +16,7 @@ export type Behaviour =
   | { kind: 'failUntilFixed' }
   /** Does its work, then outlives its start-to-close timeout. */
   | { kind: 'sideEffectThenHang'; hangMs: number }
-  /** Blocks until the test calls `release(step)`. */
+  /** Blocks until the test calls `release(step)`, heartbeating; a cancellation ends it as cancelled. */
   | { kind: 'waitForRelease' };
 
 export interface ActivityInput {
@@ -67,6 +67,19 @@ export class TestService {
     );
   }
 
+  /** Waits for `release`, heartbeating so that a cancellation reaches it; a cancellation rejects. */
+  async #untilReleased(id: string): Promise<void> {
+    const context = Context.current();
+    const released = new Promise<void>((resolve) => this.#waiting.set(id, resolve));
+    const heartbeats = setInterval(() => context.heartbeat(), 100);
+    try {
+      context.heartbeat();
+      await Promise.race([released, context.cancelled]);
+    } finally {
+      clearInterval(heartbeats);
+    }
+  }
+
   async run(activity: ActivityName, { step, key, behaviour }: ActivityInput): Promise<string> {
     const { attempt } = Context.current().info;
     const record = (outcome: Effect['outcome']) => this.effects.push({ activity, step, key, attempt, outcome });
@@ -97,7 +110,7 @@ export class TestService {
         await delay(behaviour.hangMs);
         return `${activity}:${step}`;
       case 'waitForRelease':
-        if (!this.#released.has(id)) await new Promise<void>((resolve) => this.#waiting.set(id, resolve));
+        if (!this.#released.has(id)) await this.#untilReleased(id);
         break;
     }
     record('done');

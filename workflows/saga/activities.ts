@@ -5,7 +5,7 @@
  */
 import type { ActivityOptions, RetryPolicy } from '@temporalio/common';
 import type { ActivityInterfaceFor } from '@temporalio/workflow';
-import { AsyncLocalStorage, scheduleActivity } from '@temporalio/workflow';
+import { ActivityCancellationType, AsyncLocalStorage, scheduleActivity } from '@temporalio/workflow';
 
 /** What an activity called inside a step inherits from it. */
 export interface StepScope {
@@ -68,6 +68,8 @@ function optionsInScope(base: ActivityOptions, activityType: string): ActivityOp
   if (!scope) return base;
   scope.calls += 1;
   const merged: ActivityOptions = {
+    // A cancelled action is awaited until its worker reports how it ended: its compensation must not overtake it.
+    ...(scope.kind === 'action' ? { cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED } : {}),
     ...base,
     ...scope.activityOptions,
     activityId: stepActivityId({ kind: scope.kind, step: scope.step, attempt: scope.attempt, call: scope.calls }),

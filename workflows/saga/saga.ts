@@ -76,6 +76,11 @@ export const sagaTableMemoKey = 'sagaTable';
 export const SagaPatch = {
   /** Leave the final step table in the memo. */
   FinalTableMemo: 'saga-engine/final-table-memo',
+  /**
+   * A cancelled action is awaited until its worker reports how it ended, so that its compensation never overtakes
+   * it. Sagas stopped before this patch compensated at once, and replay so.
+   */
+  WaitForCancelledActions: 'saga-engine/wait-for-cancelled-actions',
 } as const;
 
 /** What a step's action is handed. */
@@ -170,6 +175,8 @@ class SagaRun implements SagaContext {
   #body: CancellationScope | undefined;
   #pivotInFlight: string | undefined;
   #stop: StopRequest | undefined;
+  /** Rejected when a saga without {@link SagaPatch.WaitForCancelledActions} stops: its actions ended at once. */
+  readonly #stoppedAtOnce = rejectable();
   #abort: CompensationResolution | undefined;
   #published: { status?: SagaStatus; step?: string } = {};
 
@@ -221,6 +228,8 @@ class SagaRun implements SagaContext {
       this.#body = bodyScope;
       try {
         const result = await bodyScope.run(() => body(this));
+        // The last action may have ended well after the saga accepted a stop: the stop still stands.
+        if (this.#stop && !this.#state.pivotPassed) throw new CancelledFailure(this.#stop.reason);
         this.#end(SagaStatus.Completed);
         return result;
       } catch (error) {
@@ -301,9 +310,12 @@ class SagaRun implements SagaContext {
     delete state.error;
     this.#publish(record.name);
     try {
-      const result = await stepScope.run(this.#scope(record, 'action'), () =>
-        definition.action({ idempotencyKey: this.#key(record), attempt: state.attempts }),
-      );
+      const result = await Promise.race([
+        stepScope.run(this.#scope(record, 'action'), () =>
+          definition.action({ idempotencyKey: this.#key(record), attempt: state.attempts }),
+        ),
+        this.#stoppedAtOnce.promise,
+      ]);
       record.result = result;
       state.status = StepStatus.Succeeded;
       return result;
@@ -521,6 +533,7 @@ class SagaRun implements SagaContext {
 
   #acceptStop(stop: StopRequest): { status: SagaStatus } {
     this.#stop = stop;
+    if (!patched(SagaPatch.WaitForCancelledActions)) this.#stoppedAtOnce.reject(new CancelledFailure(stop.reason));
     if (stop.type !== SagaFailureType.SagaDeadlineExceeded) {
       this.#state.cancellation = { requestedAt: now(), reason: stop.reason, outcome: 'accepted' };
     }
@@ -628,6 +641,14 @@ class SagaRun implements SagaContext {
     }
     setCurrentDetails(renderSagaTable(this.#state));
   }
+}
+
+/** A promise that only ever rejects, when told to; unobserved, its rejection is not an error. */
+function rejectable(): { promise: Promise<never>; reject: (reason: Error) => void } {
+  let reject: (reason: Error) => void = () => undefined;
+  const promise = new Promise<never>((_resolve, rejectWith) => (reject = rejectWith));
+  promise.catch(() => undefined);
+  return { promise, reject };
 }
 
 function now(): string {

@@ -28,6 +28,17 @@ async function countWorkflows(system: TestSystem, query: string): Promise<number
   return (await system.client.workflow.count(query)).count;
 }
 
+/** What the services hold of an order: its row, its reservations, charges and shipments. */
+async function rowsOfOrder(system: TestSystem, orderId: string) {
+  const { orders, inventory, payments, shipping } = system.databases;
+  return {
+    order: await orders.selectFrom('orders').select('status').where('order_id', '=', orderId).execute(),
+    reservations: await inventory.selectFrom('reservations').select('status').where('order_id', '=', orderId).execute(),
+    charges: await payments.selectFrom('charges').select('status').where('order_id', '=', orderId).execute(),
+    shipments: await shipping.selectFrom('shipments').select('status').where('order_id', '=', orderId).execute(),
+  };
+}
+
 /**
  * Validates an OpenAPI document with @seriousme/openapi-schema-validator (the official 3.1 JSON schemas, through
  * ajv). It is an ES module, which jest's CommonJS runtime cannot load, so it runs in a node process of its own.
@@ -112,6 +123,35 @@ describe('the order API', () => {
       });
       expect(reused.status).toBe(422);
       expect((reused.body as Problem).type).toBe('urn:temporal-saga:problem:idempotency-key-reused');
+    });
+
+    it('keeps an Idempotency-Key from starting a no-op order once its saga history is gone', async () => {
+      const body = orderRequest();
+      const first = await request(`${system.apiUrl}/orders`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'idempotency-key': `checkout-${randomUUID()}` },
+        body: JSON.stringify(body),
+      });
+      const { orderId } = first.body as { orderId: string };
+      await orderReaches(system.apiUrl, orderId, ['completed']);
+      const rowsBefore = await rowsOfOrder(system, orderId);
+
+      // Once retention has removed the finished saga, the same key starts a new run under the same workflow id:
+      // what the trigger would start, started here directly (the dev server keeps a deleted closed workflow
+      // visible for a while, so `temporal workflow delete` cannot stand in for retention in a test).
+      const trigger = orderTrigger(system.config.taskQueues);
+      await system.client.workflow.start(trigger.workflow, {
+        taskQueue: trigger.taskQueue,
+        workflowId: orderWorkflowId(orderId),
+        args: trigger.args(body, orderId),
+        workflowIdReusePolicy: 'ALLOW_DUPLICATE',
+      });
+
+      const ended = await orderReaches(system.apiUrl, orderId, ['cancelled']);
+      // The new saga stopped at its first step, which refused the key: no step ran as a no-op.
+      expect(ended.saga.failure).toMatchObject({ type: 'IdempotencyConflict' });
+      expect(ended.saga.steps.filter((step) => step.status === 'succeeded')).toEqual([]);
+      expect(await rowsOfOrder(system, orderId)).toEqual(rowsBefore);
     });
 
     it('cancels an order before its pivot: 202, and the order ends cancelled with its charge refunded', async () => {

@@ -131,6 +131,27 @@ describe('compensation failures', () => {
       await failureOf(saga.result());
     });
 
+    it('accepts one of two resolutions sent at once, and refuses the other with the reason', async () => {
+      const saga = await escalatedSaga();
+      const outcomes = await Promise.all([
+        resolveCompensation(bench.client, saga.workflowId, { step: 'charge', action: 'skip', reason: 'first' }),
+        resolveCompensation(bench.client, saga.workflowId, { step: 'charge', action: 'abort', reason: 'second' }),
+      ]);
+      const accepted = outcomes.filter((outcome) => outcome.accepted);
+      expect(accepted).toHaveLength(1);
+      expect(outcomes.find((outcome) => !outcome.accepted)).toMatchObject({
+        accepted: false,
+        reason: expect.any(String),
+      });
+
+      // The saga ends as the accepted resolution says, and its log records that one alone.
+      const failure = await failureOf(saga.result());
+      const skipped = accepted[0]?.accepted && accepted[0].resolution.action === 'skip';
+      expect(failure.type).toBe(skipped ? 'SagaCompensated' : 'CompensationAborted');
+      const state = await bench.stateWhen(saga, () => true);
+      expect(state.compensationLog.filter((entry) => entry.event === 'resolved')).toHaveLength(1);
+    });
+
     it('retry: runs the compensation again and, once it succeeds, ends compensated', async () => {
       const saga = await escalatedSaga();
       bench.service.fix(saga.workflowId, 'charge');

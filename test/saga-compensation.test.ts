@@ -7,6 +7,7 @@ import { startSagaHarness } from './saga-harness';
 import { eventually } from './http';
 import { activityEvents, historyOf, sequence } from './history';
 import { failureOf } from './saga-failure-helpers';
+import { waitForStepUpdate } from '../workflows/saga';
 
 describe('saga compensation', () => {
   let bench: SagaHarness;
@@ -169,6 +170,22 @@ describe('saga compensation', () => {
     });
     expect(failedTask?.failure?.message).toBe("Step names must be unique: 'reserve' ran twice.");
     expect(bench.service.of(saga.workflowId, 'undo')).toEqual([]);
+    await saga.terminate('test over');
+  });
+
+  it('fails the workflow task on a duplicate step name even while a waitForStep Update is pending', async () => {
+    const saga = await bench.start({
+      plan: [{ name: 'reserve', behaviour: { kind: 'waitForRelease' } }, { name: 'reserve' }, { name: 'ship' }],
+    });
+    await bench.stateWhen(saga, (state) => state.steps[0]?.status === 'running');
+    await saga.startUpdate(waitForStepUpdate, { args: [{ step: 'ship' }], waitForStage: 'ACCEPTED' });
+    bench.service.release(saga.workflowId, 'reserve');
+
+    const failedTask = await eventually(async () => {
+      const events = await historyOf(saga);
+      return events.find((event) => event.workflowTaskFailedEventAttributes)?.workflowTaskFailedEventAttributes;
+    });
+    expect(failedTask?.failure?.message).toBe("Step names must be unique: 'reserve' ran twice.");
     await saga.terminate('test over');
   });
 });

@@ -14,7 +14,7 @@ import type { InventoryActivities, Reservation, StockItem } from '../activities/
 import type { Order, OrderItem, OrdersActivities } from '../activities/orders';
 import type { Charge, PaymentsActivities } from '../activities/payments';
 import type { ShipmentDispatched, ShippingActivities } from '../activities/shipping';
-import { patched } from '@temporalio/workflow';
+import { patched, workflowInfo } from '@temporalio/workflow';
 import { runSaga, sagaActivities } from './saga';
 import type { TaskQueues } from './task-queues';
 import { defaultTaskQueues } from './task-queues';
@@ -93,7 +93,13 @@ export function placeOrder({ taskQueues, ...order }: PlaceOrderInput): Promise<P
     async (saga) => {
       await saga.step(OrderStep.CreateOrder, {
         summary: `Create order ${orderId}`,
-        action: ({ idempotencyKey }) => orders.createOrder({ idempotencyKey, order, totalCents: total }),
+        action: ({ idempotencyKey }) =>
+          orders.createOrder({
+            idempotencyKey,
+            order,
+            totalCents: total,
+            sagaRunId: workflowInfo().firstExecutionRunId,
+          }),
         compensate: ({ idempotencyKey, actionKey, reason }) =>
           orders.cancelOrder({
             idempotencyKey,

@@ -43,6 +43,12 @@ export function createOrdersActivities({ db }: OrdersDeps) {
       idempotencyKey: string;
       order: Order;
       totalCents: number;
+      /**
+       * The saga's first run id: binds the order's key to the saga that created it, so that a saga started anew
+       * under the same workflow id (its history gone) meets an `IdempotencyConflict` instead of a recorded order.
+       * @default none: sagas started before it passed none
+       */
+      sagaRunId?: string;
     }): Promise<{ orderId: string }> {
       const { idempotencyKey, order, totalCents } = input;
       return runOnce(db, { key: idempotencyKey, args: input }, async (trx) => {

@@ -226,6 +226,7 @@ class SagaRun implements SagaContext {
     return CancellationScope.nonCancellable(async () => {
       const bodyScope = new CancellationScope();
       this.#body = bodyScope;
+      let definitionError = false;
       try {
         const result = await bodyScope.run(() => body(this));
         // The last action may have ended well after the saga accepted a stop: the stop still stands.
@@ -233,7 +234,8 @@ class SagaRun implements SagaContext {
         this.#end(SagaStatus.Completed);
         return result;
       } catch (error) {
-        if ((error as Error | undefined)?.name === 'SagaDefinitionError') throw error;
+        definitionError = (error as Error | undefined)?.name === 'SagaDefinitionError';
+        if (definitionError) throw error;
         if (this.#state.pivotPassed) {
           this.#state.failure = describeError(error);
           this.#end(SagaStatus.Failed);
@@ -241,8 +243,9 @@ class SagaRun implements SagaContext {
         }
         throw await this.#compensate(error);
       } finally {
-        // Update handlers waiting on the saga (waitForStep) answer before the workflow closes.
-        await condition(allHandlersFinished);
+        // Update handlers waiting on the saga (waitForStep) answer before the workflow closes; a bug in the saga
+        // fails the workflow task at once instead, since the steps they wait for will never run.
+        if (!definitionError) await condition(allHandlersFinished);
       }
     });
   }
@@ -511,6 +514,9 @@ class SagaRun implements SagaContext {
     if (!waiting.includes(step)) {
       return `No compensation of step '${String(step)}' waits for an operator; waiting: ${waiting.join(', ')}.`;
     }
+    // Two resolutions delivered together both pass the checks above: the first one decides, the second is refused.
+    const accepted = this.#abort ?? this.#resolutions.get(step);
+    if (accepted) return `The compensation of step '${String(step)}' is already being resolved: ${accepted.action}.`;
     return undefined;
   }
 

@@ -7,8 +7,14 @@ module.exports = {
   testEnvironment: 'node',
   transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json' }] },
   testMatch: ['<rootDir>/test/**/*.test.ts'],
-  // The browser tests (npm run test:ui) and the production topology (npm run test:cluster) run apart.
-  testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/ui/', '<rootDir>/test/cluster/'],
+  // The browser tests (npm run test:ui), the production topology (npm run test:cluster) and the PostgreSQL faults
+  // (npm run test:postgres) run apart.
+  testPathIgnorePatterns: [
+    '/node_modules/',
+    '<rootDir>/test/ui/',
+    '<rootDir>/test/cluster/',
+    '<rootDir>/test/on-postgres/',
+  ],
   globalSetup: '<rootDir>/test/global-setup.ts',
   globalTeardown: '<rootDir>/test/global-teardown.ts',
   maxWorkers: 1,

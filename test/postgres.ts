@@ -47,3 +47,15 @@ export async function createServiceDatabases(
     });
   return { env, drop };
 }
+
+/** Ends every connection to the databases whose name starts with `prefix`, as a server restart would. */
+export async function terminateConnections(prefix: string, serverUrl = process.env[testPostgresUrlVariable]) {
+  if (!serverUrl) throw new Error(`${testPostgresUrlVariable} is not set`);
+  return onServer(serverUrl, async (client) => {
+    const result = await client.query(
+      'SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname LIKE $1 AND pid <> pg_backend_pid()',
+      [`${prefix}%`],
+    );
+    return result.rowCount ?? 0;
+  });
+}

@@ -45,7 +45,12 @@ types.setTypeParser(types.builtins.INT8, (value) => Number(value));
 
 function dialectFor(location: DatabaseLocation) {
   if (location.kind === 'postgres') {
-    return new PostgresDialect({ pool: new Pool({ connectionString: location.url, max: 10 }) });
+    const pool = new Pool({ connectionString: location.url, max: 10 });
+    // An idle connection the server drops (a restart, an idle-connection kill) is an 'error' event on the pool:
+    // unheard, it would crash the worker. The pool replaces the connection; a query that was on it fails, and
+    // Temporal retries its activity.
+    pool.on('error', (error) => console.error(`PostgreSQL dropped an idle connection: ${error.message}`));
+    return new PostgresDialect({ pool });
   }
   mkdirSync(path.dirname(location.file), { recursive: true });
   const sqlite = new Database(location.file);

@@ -16,6 +16,7 @@ import {
   SagaFailureType,
   SagaStatus,
   SagaStatusKey,
+  sagaStateMemoKey,
   sagaStateQuery,
   waitForStepUpdate,
 } from '../../workflows/saga';
@@ -181,9 +182,15 @@ export async function listSagas(
   };
 }
 
-/** The saga's state, from its `sagaState` query. Throws `WorkflowNotFoundError` for an unknown id. */
-export function getSagaState(client: Client, workflowId: string): Promise<SagaState> {
-  return client.workflow.getHandle(workflowId).query(sagaStateQuery);
+/**
+ * The saga's state: a finished saga's from its memo (no worker needed, nothing replayed), a running one's from its
+ * `sagaState` query. Throws `WorkflowNotFoundError` for an unknown id.
+ */
+export async function getSagaState(client: Client, workflowId: string): Promise<SagaState> {
+  const handle = client.workflow.getHandle(workflowId);
+  const { memo } = await handle.describe();
+  const final = memo?.[sagaStateMemoKey] as SagaState | undefined;
+  return final ?? handle.query(sagaStateQuery);
 }
 
 export type CancelOutcome = { accepted: true; status: string } | { accepted: false; reason: string };

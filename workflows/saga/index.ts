@@ -42,7 +42,7 @@ export {
 export type { Backoff, SagaOptions } from './options';
 export { CompensationFailurePolicy, CompensationOrder } from './options';
 export type { CompensationContext, ParallelStep, SagaContext, StepContext, StepDefinition } from './saga';
-export { runSaga, SagaPatch, sagaTableMemoKey } from './saga';
+export { runSaga, SagaPatch, sagaStateMemoKey, sagaTableMemoKey } from './saga';
 export { SagaStatusKey, SagaStepKey } from './search-attributes';
 export type {
   CancellationState,

@@ -72,6 +72,9 @@ import { CompensationEvent, CompensationStatus, SagaStatus, StepStatus } from '.
 /** The memo key of the saga's final step table (markdown). */
 export const sagaTableMemoKey = 'sagaTable';
 
+/** The memo key of the saga's final {@link SagaState}: what a client reads of a finished saga, with no worker. */
+export const sagaStateMemoKey = 'sagaState';
+
 /** Changes to the engine that sagas already running must not see (see `patched()`). */
 export const SagaPatch = {
   /** Leave the final step table in the memo. */
@@ -624,9 +627,12 @@ class SagaRun implements SagaContext {
   #end(status: SagaStatus): void {
     this.#state.finishedAt = now();
     this.#setStatus(status);
-    // Current details are served by a query, so only while a worker polls; the final table stays in the memo,
-    // which the Web UI shows with no worker at all. Behind a patch: sagas that ended without it replay unchanged.
-    if (patched(SagaPatch.FinalTableMemo)) upsertMemo({ [sagaTableMemoKey]: renderSagaTable(this.#state) });
+    // Current details and the state are served by a query, so only while a worker polls, and a closed saga's by
+    // a replay of its history; the final table and state stay in the memo, which the Web UI and clients read
+    // with no worker at all. Behind a patch: sagas that ended without it replay unchanged.
+    if (patched(SagaPatch.FinalTableMemo)) {
+      upsertMemo({ [sagaTableMemoKey]: renderSagaTable(this.#state), [sagaStateMemoKey]: this.#state });
+    }
   }
 
   /**

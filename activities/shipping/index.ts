@@ -91,13 +91,20 @@ export function createShippingActivities({ db, client, taskQueue, dispatchDelayM
         return { shipmentId: id };
       });
 
-      // A retried attempt has a new token: the shipment must complete this one. If it is decided already, answer.
+      // A retried attempt has a new token: the shipment must settle this one. The token is replaced only while the
+      // shipment still waits; the row is read after that write, so a decision that came first (and settled the old
+      // token) is answered here, and one that comes later reads the new token.
+      await db
+        .updateTable('shipments')
+        .set({ task_token: taskToken })
+        .where('shipment_id', '=', shipmentId)
+        .where('status', '=', ShipmentStatus.Requested)
+        .execute();
       const row = await shipmentRow(shipmentId);
       if (row.status === ShipmentStatus.Dispatched) return dispatched(row);
       if (row.status === ShipmentStatus.Rejected) {
         throw businessFailure(BusinessFailure.Undeliverable, row.rejection_reason ?? 'The shipment was rejected.');
       }
-      await db.updateTable('shipments').set({ task_token: taskToken }).where('shipment_id', '=', shipmentId).execute();
       await client.workflow.start('shipment', {
         taskQueue,
         workflowId: `shipment-${shipmentId}`,

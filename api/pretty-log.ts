@@ -29,7 +29,7 @@ interface LogEntry {
 }
 
 /** One pino JSON line as a short human one (a line that is not JSON passes through). */
-export function prettyLogLine(json: string): string {
+function prettyLogLine(json: string): string {
   let entry: LogEntry;
   try {
     entry = JSON.parse(json) as LogEntry;

@@ -12,7 +12,7 @@ import type { DatabaseLocation } from '../activities/storage/database';
 import { databaseLocation, describeLocation, openDatabase } from '../activities/storage/database';
 import type { Config } from '../config';
 import { StartupError } from '../config/startup';
-import { causeChain, isCompensatedEnding } from '../workflows/saga/failures';
+import { causeChain, isCompensatedEnding } from '../workflows/saga';
 import type { ServiceName } from '../workflows/task-queues';
 
 export type { ServiceName } from '../workflows/task-queues';
@@ -81,7 +81,7 @@ export const serviceWorkerOptions = {
  * `SagaDeadlineExceeded`), instead of the SDK's `Workflow failed` warning and its stack trace: the saga's id and its
  * failure message, which names the step, its failure and what was undone. Undefined for any other record.
  */
-export function compensatedSagaLine(message: string, meta: LogMetadata | undefined): string | undefined {
+function compensatedSagaLine(message: string, meta: LogMetadata | undefined): string | undefined {
   if (message !== 'Workflow failed' || !isCompensatedEnding(meta?.error)) return undefined;
   return `Saga ${String(meta?.workflowId)} ${(meta?.error as Error).message}`;
 }

@@ -202,6 +202,13 @@ describe('the order API', () => {
       await orderReaches(system.apiUrl, declined, ['cancelled']);
 
       const list = (query: string) => request(`${system.apiUrl}/orders?${query}`);
+      // Visibility lags the sagas: page only once it shows all three as completed.
+      await eventually(async () => {
+        const body = (await list(`customerId=${customerId}&status=completed&pageSize=50`)).body as {
+          items?: unknown[];
+        };
+        return body.items?.length === completed.length ? true : undefined;
+      });
       const firstPage = await eventually(async () => {
         const page = await list(`customerId=${customerId}&status=completed&pageSize=2`);
         if (page.status !== 200) throw new Error(`GET /orders answered ${page.status}: ${JSON.stringify(page.body)}`);

@@ -91,7 +91,12 @@ describe('compensation failures', () => {
       });
       const state = await bench.stateWhen(saga, (candidate) => candidate.status === 'needs_attention');
       expect(state.escalations).toEqual([
-        { step: 'charge', error: expect.objectContaining({ type: 'Broken' }), since: expect.any(String) },
+        {
+          step: 'charge',
+          kind: 'compensation',
+          error: expect.objectContaining({ type: 'Broken' }),
+          since: expect.any(String),
+        },
       ]);
       expect(state.steps.map((step) => step.compensation?.status)).toEqual(['needs_attention', 'succeeded', undefined]);
       return saga;

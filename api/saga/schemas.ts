@@ -51,7 +51,14 @@ export const SagaStateSchema = z
         rejection: z.string().optional(),
       })
       .optional(),
-    escalations: z.array(z.object({ step: z.string(), error: StepErrorSchema, since: z.string() })),
+    escalations: z.array(
+      z.object({
+        step: z.string(),
+        kind: z.enum(['action', 'compensation']),
+        error: StepErrorSchema,
+        since: z.string(),
+      }),
+    ),
     compensationLog: z.array(
       z.object({
         step: z.string(),

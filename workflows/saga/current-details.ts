@@ -14,10 +14,14 @@ export function renderSagaTable(state: SagaState): string {
   const lines = [heading(state)];
   if (state.failure) lines.push('', `Failure: \`${state.failure.type}\` ${oneLine(state.failure.message)}`);
   for (const escalation of state.escalations) {
+    const [what, choices] =
+      escalation.kind === 'action'
+        ? [`step \`${escalation.step}\` keeps failing after the pivot`, 'retry or abort']
+        : [`the compensation of \`${escalation.step}\` failed`, 'retry, skip or abort'];
     lines.push(
       '',
-      `⚠ Needs attention: the compensation of \`${escalation.step}\` failed (\`${escalation.error.type}\` ` +
-        `${oneLine(escalation.error.message)}). Resolve it with the \`resolveCompensation\` Update: retry, skip or abort.`,
+      `⚠ Needs attention: ${what} (\`${escalation.error.type}\` ${oneLine(escalation.error.message)}). ` +
+        `Resolve it with the \`resolveCompensation\` Update: ${choices}.`,
     );
   }
   if (state.cancellation) {

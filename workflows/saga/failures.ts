@@ -16,6 +16,8 @@ export const SagaFailureType = {
   CompensationFailed: 'CompensationFailed',
   /** An operator aborted the compensation of an escalated saga. */
   CompensationAborted: 'CompensationAborted',
+  /** An operator stopped a saga whose step kept failing after the pivot; nothing was undone. */
+  StepAborted: 'StepAborted',
   /** The saga was cancelled through the `cancelSaga` Update and compensated. */
   SagaCancelled: 'SagaCancelled',
   /** The saga's deadline passed before its pivot, and it compensated. */

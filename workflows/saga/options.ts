@@ -12,7 +12,11 @@ export type CompensationOrder = (typeof CompensationOrder)[keyof typeof Compensa
 
 /** What the saga does when a compensation fails after its activity's own retries. */
 export const CompensationFailurePolicy = {
-  /** Try the compensation again, with backoff, until it succeeds. */
+  /**
+   * Try the compensation again, with backoff, until it succeeds. Its activities retry without limit; a failure they
+   * do not retry (non-retryable) is tried again by the engine, and after `retryLimit` such runs the compensation
+   * is escalated as under `escalate`.
+   */
   Retry: 'retry',
   /** Record the failure, run the remaining compensations, and report every failure at the end. */
   Continue: 'continue',
@@ -53,6 +57,16 @@ export interface SagaOptions {
   /** @default { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '5 minutes' } */
   retryBackoff?: Backoff;
   /**
+   * How many times in a row the engine itself runs a step again after the pivot, or a compensation under `retry`,
+   * before it asks an operator (`needs_attention`; the `resolveCompensation` Update retries or aborts). Transient
+   * failures never count: under those two the step's activities retry without limit, on the server, which adds no
+   * history event per attempt. Only a failure the activity will not retry (a non-retryable failure, a
+   * schedule-to-close timeout) costs a run of the engine's loop, about a dozen history events; this limit is what
+   * keeps a saga's history bounded however long a step keeps failing.
+   * @default 10
+   */
+  retryLimit?: number;
+  /**
    * The whole saga's deadline, counted from its start. When it passes before the pivot, the running step is
    * cancelled and the saga compensates; after the pivot it is ignored, since nothing can be undone.
    * @default none
@@ -66,6 +80,8 @@ export interface SagaOptions {
    */
   searchAttributes?: boolean;
 }
+
+export const defaultRetryLimit = 10;
 
 export const defaultBackoff: Required<Backoff> = {
   initialInterval: '1 second',

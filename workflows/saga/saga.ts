@@ -19,6 +19,8 @@
  * - Compensations run in a non-cancellable scope: a cancellation that arrives mid-compensation cannot leave the
  *   saga half undone. A compensation that keeps failing is retried, recorded, or escalated to an operator,
  *   as the saga's policy says.
+ * - The history stays bounded however long a step keeps failing: the engine's retries are the activities' own
+ *   (on the server, no event per attempt), and after `retryLimit` runs of its own loop it asks an operator.
  * - Everything the engine knows is observable: the `sagaState` query, the `SagaStatus` and `SagaStep` search
  *   attributes, and a live markdown table in the Web UI's current details.
  */
@@ -64,9 +66,10 @@ import {
   CompensationOrder,
   defaultBackoff,
   defaultBoundedCompensationRetry,
+  defaultRetryLimit,
 } from './options';
 import { SagaStatusKey, SagaStepKey } from './search-attributes';
-import type { CompensationState, SagaState, StepError, StepState } from './state';
+import type { CompensationState, Escalation, SagaState, StepError, StepState } from './state';
 import { CompensationEvent, CompensationStatus, SagaStatus, StepStatus } from './state';
 
 /** The memo key of the saga's final step table (markdown). */
@@ -84,6 +87,11 @@ export const SagaPatch = {
    * it. Sagas stopped before this patch compensated at once, and replay so.
    */
   WaitForCancelledActions: 'saga-engine/wait-for-cancelled-actions',
+  /**
+   * After `retryLimit` runs of the engine's own retry loop, ask an operator. Sagas that were already retrying
+   * before this patch retry on, with a timer, as they did.
+   */
+  EscalateAfterRetryLimit: 'saga-engine/escalate-after-retry-limit',
 } as const;
 
 /** What a step's action is handed. */
@@ -184,6 +192,9 @@ class SagaRun implements SagaContext {
   #published: { status?: SagaStatus; step?: string } = {};
 
   constructor(options: SagaOptions) {
+    if (options.retryLimit !== undefined && !(Number.isInteger(options.retryLimit) && options.retryLimit > 0)) {
+      throw new SagaDefinitionError(`retryLimit must be a positive whole number; got ${options.retryLimit}.`);
+    }
     this.#options = options;
     this.#state = {
       sagaId: workflowInfo().workflowId,
@@ -353,15 +364,32 @@ class SagaRun implements SagaContext {
     }
   }
 
-  /** After the pivot there is no way back: the step is tried again, with backoff, until it succeeds. */
+  /**
+   * After the pivot there is no way back: the step is tried again, with backoff, until it succeeds. Its activities
+   * retry without limit (see {@link #scope}); each failure they do not retry costs a run of this loop, and every
+   * `retryLimit` runs an operator decides: retry again, or stop the saga (`StepAborted`, nothing undone).
+   */
   async #runForward(record: StepRecord): Promise<unknown> {
     for (;;) {
       try {
         return await this.#runAction(record);
-      } catch {
-        record.state.status = StepStatus.Retrying;
-        this.#publish(record.name);
-        await sleep(this.#backoff(record.state.attempts));
+      } catch (error) {
+        if (!this.#retriedEnough(record.state.attempts)) {
+          record.state.status = StepStatus.Retrying;
+          this.#publish(record.name);
+          await sleep(this.#backoff(record.state.attempts));
+          continue;
+        }
+        record.state.status = StepStatus.NeedsAttention;
+        const resolution = await this.#awaitOperator(record, 'action', describeError(error));
+        if (resolution.action === ResolutionAction.Abort) {
+          const why = resolution.reason ? `: ${resolution.reason}` : '';
+          throw sagaFailure(
+            SagaFailureType.StepAborted,
+            `An operator stopped the saga at step '${record.name}', after its pivot, so nothing was undone${why}.`,
+            error,
+          );
+        }
       }
     }
   }
@@ -467,7 +495,9 @@ class SagaRun implements SagaContext {
         compensation.error = describeError(error);
         this.#log(record, CompensationEvent.Failed, { error: compensation.error });
       }
-      switch (this.#options.onCompensationFailure ?? CompensationFailurePolicy.Retry) {
+      const policy = this.#options.onCompensationFailure ?? CompensationFailurePolicy.Retry;
+      const escalates = policy === CompensationFailurePolicy.Retry && this.#retriedEnough(compensation.attempts);
+      switch (escalates ? CompensationFailurePolicy.Escalate : policy) {
         case CompensationFailurePolicy.Retry:
           compensation.status = CompensationStatus.Retrying;
           this.#publish(record.name);
@@ -493,17 +523,32 @@ class SagaRun implements SagaContext {
   /** Parks a failed compensation until an operator resolves it (or aborts the whole compensation). */
   async #escalate(record: StepRecord, compensation: CompensationState): Promise<CompensationResolution> {
     compensation.status = CompensationStatus.NeedsAttention;
-    this.#state.escalations.push({ step: record.name, error: compensation.error!, since: now() });
     this.#log(record, CompensationEvent.Escalated, { error: compensation.error });
+    const resolution = await this.#awaitOperator(record, 'compensation', compensation.error!);
+    this.#log(record, CompensationEvent.Resolved, {
+      resolution: resolution.reason ? `${resolution.action}: ${resolution.reason}` : resolution.action,
+    });
+    return resolution;
+  }
+
+  /**
+   * Lists the step as waiting for an operator (saga status `needs_attention`) until a resolution for it, or an
+   * abort, arrives. Waiting adds nothing to the history.
+   */
+  async #awaitOperator(
+    record: StepRecord,
+    kind: Escalation['kind'],
+    error: StepError,
+  ): Promise<CompensationResolution> {
+    this.#state.escalations.push({ step: record.name, kind, error, since: now() });
     this.#setStatus(SagaStatus.NeedsAttention, record.name);
     await condition(() => this.#resolutions.has(record.name) || this.#abort !== undefined);
     const resolution = this.#resolutions.get(record.name) ?? this.#abort!;
     this.#resolutions.delete(record.name);
     this.#state.escalations = this.#state.escalations.filter((escalation) => escalation.step !== record.name);
-    this.#log(record, CompensationEvent.Resolved, {
-      resolution: resolution.reason ? `${resolution.action}: ${resolution.reason}` : resolution.action,
-    });
-    if (this.#state.escalations.length === 0) this.#setStatus(SagaStatus.Compensating, record.name);
+    if (this.#state.escalations.length === 0) {
+      this.#setStatus(kind === 'action' ? SagaStatus.Running : SagaStatus.Compensating, record.name);
+    }
     return resolution;
   }
 
@@ -514,8 +559,12 @@ class SagaRun implements SagaContext {
       return `The saga is ${this.#state.status}: there is no compensation to resolve.`;
     }
     const waiting = this.#state.escalations.map((escalation) => escalation.step);
-    if (!waiting.includes(step)) {
+    const escalation = this.#state.escalations.find((candidate) => candidate.step === step);
+    if (!escalation) {
       return `No compensation of step '${String(step)}' waits for an operator; waiting: ${waiting.join(', ')}.`;
+    }
+    if (escalation.kind === 'action' && action === ResolutionAction.Skip) {
+      return `Step '${step}' runs after the pivot and the saga needs its result: retry it, or abort the saga.`;
     }
     // Two resolutions delivered together both pass the checks above: the first one decides, the second is refused.
     const accepted = this.#abort ?? this.#resolutions.get(step);
@@ -588,10 +637,19 @@ class SagaRun implements SagaContext {
     });
   }
 
+  /**
+   * Where the engine would retry until success (a step after the pivot, a compensation under `retry`), the
+   * activities retry without limit: on the server, each attempt adds no history event, so a step that fails a
+   * thousand times costs what one that fails once does.
+   */
   #scope(record: StepRecord, kind: StepScope['kind']): StepScope {
     const attempt = kind === 'action' ? record.state.attempts : (record.state.compensation?.attempts ?? 1);
     const policy = this.#options.onCompensationFailure ?? CompensationFailurePolicy.Retry;
-    const boundedRetry = policy === CompensationFailurePolicy.Retry ? undefined : defaultBoundedCompensationRetry;
+    const compensationRetry =
+      policy === CompensationFailurePolicy.Retry ? untilSuccess : defaultBoundedCompensationRetry;
+    let retry: StepScope['retry'];
+    if (kind === 'compensation') retry = this.#options.compensationRetry ?? compensationRetry;
+    else if (this.#state.pivotPassed) retry = untilSuccess;
     return {
       step: record.name,
       kind,
@@ -599,8 +657,14 @@ class SagaRun implements SagaContext {
       calls: 0,
       summary: record.definition.summary,
       activityOptions: record.definition.activityOptions,
-      retry: kind === 'compensation' ? (this.#options.compensationRetry ?? boundedRetry) : undefined,
+      retry,
     };
+  }
+
+  /** Whether the engine's own loop has run `retryLimit` times since an operator last decided. */
+  #retriedEnough(attempts: number): boolean {
+    const limit = this.#options.retryLimit ?? defaultRetryLimit;
+    return attempts % limit === 0 && patched(SagaPatch.EscalateAfterRetryLimit);
   }
 
   #key(record: StepRecord): string {
@@ -654,6 +718,9 @@ class SagaRun implements SagaContext {
     setCurrentDetails(renderSagaTable(this.#state));
   }
 }
+
+/** A retry policy with no limit on attempts (the SDK sends Infinity as "unlimited"). */
+const untilSuccess = { maximumAttempts: Number.POSITIVE_INFINITY };
 
 /** A promise that only ever rejects, when told to; unobserved, its rejection is not an error. */
 function rejectable(): { promise: Promise<never>; reject: (reason: Error) => void } {

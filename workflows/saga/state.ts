@@ -8,7 +8,10 @@ export const SagaStatus = {
   Running: 'running',
   /** A step failed (or the saga was cancelled, or its deadline passed): completed steps are being undone. */
   Compensating: 'compensating',
-  /** A compensation failed under the `escalate` policy: the saga waits for an operator. */
+  /**
+   * A compensation failed under the `escalate` policy, or a step or compensation kept failing past the saga's
+   * `retryLimit`: the saga waits for an operator.
+   */
   NeedsAttention: 'needs_attention',
   /** Every step succeeded. */
   Completed: 'completed',
@@ -24,6 +27,8 @@ export const StepStatus = {
   Running: 'running',
   /** Failed after the pivot: waiting to be tried again, since nothing can be undone any more. */
   Retrying: 'retrying',
+  /** Failed after the pivot on `retryLimit` runs in a row: waiting for an operator to retry it or stop the saga. */
+  NeedsAttention: 'needs_attention',
   Succeeded: 'succeeded',
   Failed: 'failed',
 } as const;
@@ -33,7 +38,7 @@ export const CompensationStatus = {
   Running: 'running',
   /** Failed under the `retry` policy: waiting to be tried again. */
   Retrying: 'retrying',
-  /** Failed under the `escalate` policy: waiting for an operator. */
+  /** Failed under the `escalate` policy, or `retryLimit` times under `retry`: waiting for an operator. */
   NeedsAttention: 'needs_attention',
   Succeeded: 'succeeded',
   /** Failed under the `continue` policy, or not finished when an operator aborted. */
@@ -106,6 +111,8 @@ export interface CancellationState {
 
 export interface Escalation {
   step: string;
+  /** What waits: the step's compensation, or its action after the pivot. */
+  kind: 'action' | 'compensation';
   error: StepError;
   since: string;
 }
@@ -124,7 +131,7 @@ export interface SagaState {
   /** The failure that made the saga compensate. */
   failure?: StepError;
   cancellation?: CancellationState;
-  /** Compensations waiting for an operator (status `needs_attention`). */
+  /** Compensations, and actions after the pivot, waiting for an operator (status `needs_attention`). */
   escalations: Escalation[];
   compensationLog: CompensationLogEntry[];
 }

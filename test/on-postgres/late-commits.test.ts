@@ -7,6 +7,7 @@
  */
 import type { Kysely } from 'kysely';
 import { sql } from 'kysely';
+import { temporal } from '@temporalio/proto';
 import { orderWorkflowId } from '../../api/orders/trigger';
 import { eventually, postJson } from '../http';
 import { orderReaches, placeOrder } from '../orders';
@@ -40,16 +41,21 @@ describe('an action attempt that commits after its timeout', () => {
     };
   }
 
-  /** Waits until Temporal runs attempt `attempt` of the order's pending `activityType`: the first one timed out. */
-  function attemptStarted(orderId: string, activityType: string, attempt: number) {
-    return eventually(
+  /**
+   * Waits until a worker runs attempt `attempt` of the order's pending `activityType` (the first one timed out), and
+   * a moment more, so that the attempt is inside its own transaction, waiting behind the first.
+   */
+  async function attemptRunning(orderId: string, activityType: string, attempt: number) {
+    await eventually(
       async () => {
         const { raw } = await system.client.workflow.getHandle(orderWorkflowId(orderId)).describe();
         const pending = raw.pendingActivities?.find((activity) => activity.activityType?.name === activityType);
-        return (pending?.attempt ?? 0) >= attempt ? true : undefined;
+        const started = pending?.state === temporal.api.enums.v1.PendingActivityState.PENDING_ACTIVITY_STATE_STARTED;
+        return started && (pending?.attempt ?? 0) >= attempt ? true : undefined;
       },
-      { timeoutMs: 30_000, intervalMs: 200 },
+      { timeoutMs: 30_000, intervalMs: 100 },
     );
+    await new Promise((resolve) => setTimeout(resolve, 1000));
   }
 
   it('a reservation committed late is the one the saga keeps, and its compensation releases it', async () => {
@@ -62,7 +68,7 @@ describe('an action attempt that commits after its timeout', () => {
       paymentToken: 'tok_declined',
     });
 
-    await attemptStarted(orderId, 'reserveStock', 2);
+    await attemptRunning(orderId, 'reserveStock', 2);
     await release();
 
     const order = await orderReaches(system.apiUrl, orderId, ['cancelled'], 60_000);
@@ -90,10 +96,10 @@ describe('an action attempt that commits after its timeout', () => {
     const release = await holding(payments, 'lock table charges in exclusive mode');
     const orderId = await placeOrder(system.apiUrl);
 
-    await attemptStarted(orderId, 'chargePayment', 2);
+    await attemptRunning(orderId, 'chargePayment', 2);
     const cancel = await postJson(`${system.apiUrl}/orders/${orderId}/cancel`, { reason: 'changed my mind' });
     expect(cancel.status).toBe(202);
-    await new Promise((resolve) => setTimeout(resolve, 2000));
+    await new Promise((resolve) => setTimeout(resolve, 1000));
     await release();
 
     await orderReaches(system.apiUrl, orderId, ['cancelled'], 60_000);

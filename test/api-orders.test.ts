@@ -8,8 +8,11 @@ import path from 'node:path';
 import type { Router } from 'express';
 import { createHealthRoutes } from '../api/health';
 import { requireOperator } from '../api/operator-auth';
+import { orderStatusOfPublished, orderStatusQuery } from '../api/orders/status';
 import { orderTrigger, orderWorkflowId } from '../api/orders/trigger';
 import { createSagaRouter } from '../api/saga/trigger';
+import { OrderStep } from '../workflows/order';
+import { SagaStatus } from '../workflows/saga';
 import { orderRequest } from './fixtures/orders';
 import type { JsonResponse } from './http';
 import { eventually, postJson, request } from './http';
@@ -357,6 +360,40 @@ describe('the order API', () => {
       expect((cancel.body as Problem).detail).toBe(
         "The pivot step 'requestShipment' is running: the saga may no longer be undone.",
       );
+    });
+  });
+
+  describe('read from what its saga published, when no worker answers', () => {
+    const published = (status: SagaStatus, currentStep?: string) =>
+      orderStatusOfPublished({ sagaId: 'order-1', status, currentStep, startedAt: new Date(0).toISOString() });
+
+    it('has the status the list filter finds it under: the same step and status mapping', () => {
+      const byStep = Object.values(OrderStep).map((step) => [step, published(SagaStatus.Running, step)] as const);
+      expect(Object.fromEntries(byStep)).toEqual({
+        createOrder: 'processing',
+        reserveStock: 'processing',
+        screenPayment: 'processing',
+        chargePayment: 'processing',
+        requestShipment: 'awaiting_shipment',
+        confirmOrder: 'dispatched',
+        commitStock: 'dispatched',
+        notifyCustomer: 'dispatched',
+      });
+      for (const [step, status] of byStep) expect(orderStatusQuery[status]).toContain(`'${step}'`);
+      expect(published(SagaStatus.Running)).toBe('processing');
+      expect(orderStatusQuery.processing).toContain('SagaStep IS NULL');
+
+      const settled = Object.values(SagaStatus)
+        .filter((status) => status !== SagaStatus.Running)
+        .map((status) => [status, published(status, OrderStep.RequestShipment)] as const);
+      expect(Object.fromEntries(settled)).toEqual({
+        compensating: 'cancelling',
+        needs_attention: 'needs_attention',
+        completed: 'completed',
+        compensated: 'cancelled',
+        failed: 'cancelled',
+      });
+      for (const [sagaStatus, status] of settled) expect(orderStatusQuery[status]).toContain(`'${sagaStatus}'`);
     });
   });
 });

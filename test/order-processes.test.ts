@@ -1,7 +1,7 @@
 /**
  * Services as the separate processes they are in production: a payments worker killed mid-activity, one stopped
- * with SIGTERM mid-activity, a shipping service that is down while orders keep coming, and the orders service's
- * Prometheus endpoint.
+ * with SIGTERM mid-activity, a shipping service that is down while orders keep coming, the orders service's
+ * Prometheus endpoint, and orders read, finished or running, with every service stopped.
  */
 import { orderWorkflowId } from '../api/orders/trigger';
 import { eventually, request } from './http';
@@ -161,6 +161,13 @@ describe('services as separate processes', () => {
       await system?.stop();
     });
 
+    /** GET /orders/:id, and how long it took. */
+    const timedRead = async (orderId: string) => {
+      const began = performance.now();
+      const read = await request(`${system.apiUrl}/orders/${orderId}`);
+      return { read, elapsedMs: performance.now() - began };
+    };
+
     it('still answers the state of a finished order, at once, from its memo', async () => {
       const services = await Promise.all(
         (['orders', 'inventory', 'payments', 'shipping'] as const).map((service) =>
@@ -172,12 +179,52 @@ describe('services as separate processes', () => {
       const completed = await orderReaches(system.apiUrl, orderId, ['completed'], 45_000);
       for (const service of services) await stopProcess(service, 'SIGTERM');
 
-      // A query would need a worker to replay the history, and with none it answers 503 after the API's bound
-      // (2.5 s); the memo needs no worker. The time is printed, not asserted.
-      const began = performance.now();
-      const read = await request(`${system.apiUrl}/orders/${orderId}`);
-      console.log(`GET /orders/:id of a finished order with no worker: ${(performance.now() - began).toFixed(0)} ms`);
+      // A query would need a worker to replay the history; the memo needs none, so nothing waits for the bound.
+      const { read, elapsedMs } = await timedRead(orderId);
+      console.log(`GET /orders/:id of a finished order with no worker: ${elapsedMs.toFixed(0)} ms`);
       expect({ status: read.status, body: read.body }).toEqual({ status: 200, body: completed });
+      expect(completed).toMatchObject({ status: 'completed', stale: false });
+      expect(elapsedMs).toBeLessThan(1_000);
+    }, 90_000);
+
+    it('answers running orders within a second, from what their sagas published, marked stale', async () => {
+      const [orders, inventory, payments] = await Promise.all([
+        startServiceProcess('orders', system.processEnv),
+        startServiceProcess('inventory', system.processEnv),
+        startServiceProcess('payments', system.processEnv),
+      ]);
+      launchedProcesses.push(orders, inventory, payments);
+      // Shipping is down: the first order waits on it. Then payments goes: the second waits on its fraud screen.
+      const awaitingShipment = await placeOrder(system.apiUrl);
+      await orderReaches(system.apiUrl, awaitingShipment, ['awaiting_shipment']);
+      await stopProcess(payments, 'SIGTERM');
+      const screening = await placeOrder(system.apiUrl);
+      await eventually(async () => {
+        const { saga } = await readOrder(system.apiUrl, screening);
+        return saga.steps.find((step) => step.name === 'screenPayment')?.status === 'running' ? true : undefined;
+      });
+      await stopProcess(orders, 'SIGTERM');
+      await stopProcess(inventory, 'SIGTERM');
+
+      const expected = [
+        [awaitingShipment, 'awaiting_shipment', 'requestShipment'],
+        [screening, 'processing', 'screenPayment'],
+      ] as const;
+      for (const [orderId, status, currentStep] of expected) {
+        const { read, elapsedMs } = await timedRead(orderId);
+        console.log(`GET /orders/:id of a running order (${status}) with no worker: ${elapsedMs.toFixed(0)} ms`);
+        expect({ status: read.status, body: read.body }).toEqual({
+          status: 200,
+          body: {
+            orderId,
+            status,
+            stale: true,
+            saga: { sagaId: orderWorkflowId(orderId), status: 'running', currentStep, startedAt: expect.any(String) },
+            links: expect.objectContaining({ self: `/orders/${orderId}` }),
+          },
+        });
+        expect(elapsedMs).toBeLessThan(1_000);
+      }
     }, 90_000);
   });
 });

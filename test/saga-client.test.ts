@@ -1,7 +1,8 @@
 /** The framework's client helpers, against the real server. */
 import { randomUUID } from 'node:crypto';
-import { getSagaState, startSaga } from '../api/saga/client';
+import { getSagaState, readSagaState, startSaga } from '../api/saga/client';
 import { SagaStatusKey } from '../workflows/saga';
+import { eventually } from './http';
 import type { SagaHarness } from './saga-harness';
 import { startSagaHarness } from './saga-harness';
 import type { scriptedSaga } from './sagas/workflows';
@@ -37,5 +38,40 @@ describe('saga client helpers', () => {
     expect((await afterEnd.describe()).runId).toBe(firstRunId);
     expect(bench.service.done(workflowId, 'perform')).toEqual(['hold']);
     expect((await getSagaState(bench.client, workflowId)).status).toBe('completed');
+    expect(await readSagaState(bench.client, workflowId)).toEqual({
+      stale: false,
+      state: expect.objectContaining({ status: 'completed' }),
+    });
+  });
+
+  it('reads a running saga whose worker is gone from its search attributes, marked stale, within the bound', async () => {
+    const workflowId = `saga-${randomUUID()}`;
+    const gone = await startSagaHarness();
+    try {
+      await startSaga<typeof scriptedSaga>(bench.client, 'scriptedSaga', {
+        workflowId,
+        taskQueue: gone.taskQueue,
+        args: [{ plan: [{ name: 'prepare' }, { name: 'hold', behaviour: { kind: 'waitForRelease' } }] }],
+      });
+      // While its worker runs, the saga answers for itself.
+      await eventually(async () => {
+        const read = await readSagaState(bench.client, workflowId);
+        return !read.stale && read.state.steps[1]?.status === 'running' ? true : undefined;
+      });
+    } finally {
+      await gone.stop();
+    }
+    const { startTime } = await bench.client.workflow.getHandle(workflowId).describe();
+
+    const began = performance.now();
+    const read = await readSagaState(bench.client, workflowId, { queryTimeoutMs: 300 });
+    const elapsedMs = performance.now() - began;
+    console.log(`readSagaState of a running saga with no worker (300 ms bound): ${elapsedMs.toFixed(0)} ms`);
+    expect(read).toEqual({
+      stale: true,
+      state: { sagaId: workflowId, status: 'running', currentStep: 'hold', startedAt: startTime.toISOString() },
+    });
+    expect(elapsedMs).toBeLessThan(1_000);
+    await bench.client.workflow.getHandle(workflowId).terminate('the test is over');
   });
 });

@@ -2,12 +2,15 @@
  * The pivot (the point of no return) and cancellation: before the pivot a cancellation compensates; during
  * compensation it changes nothing; after the pivot it is refused and failed steps are retried forward.
  */
-import { WorkflowFailedError } from '@temporalio/client';
+import { randomUUID } from 'node:crypto';
+import { WithStartWorkflowOperation, WorkflowFailedError } from '@temporalio/client';
+import { cancelSagaUpdate } from '../workflows/saga';
 import { cancelSaga } from '../api/saga/client';
 import { activityEvents, historyOf } from './history';
 import type { SagaHarness, TestSaga } from './saga-harness';
 import { startSagaHarness } from './saga-harness';
 import { failureOf } from './saga-failure-helpers';
+import type { scriptedSaga } from './sagas/workflows';
 
 describe('pivot and cancellation', () => {
   let bench: SagaHarness;
@@ -90,6 +93,28 @@ describe('pivot and cancellation', () => {
       cancellation: { outcome: 'accepted', reason: 'customer changed their mind' },
     });
     expect(state.steps[2]?.status).toBe('pending');
+  });
+
+  it('a cancellation delivered with the first workflow task stops the saga before its first step', async () => {
+    const start = new WithStartWorkflowOperation<typeof scriptedSaga>('scriptedSaga', {
+      taskQueue: bench.taskQueue,
+      workflowId: `saga-${randomUUID()}`,
+      workflowIdConflictPolicy: 'FAIL',
+      args: [{ plan: [{ name: 'reserve' }, { name: 'charge' }, { name: 'dispatch', pivot: true }] }],
+    });
+    // Update-with-start: the cancellation reaches the workflow in the same task as its start.
+    const accepted = await bench.client.workflow.executeUpdateWithStart(cancelSagaUpdate, {
+      args: [{ reason: 'changed my mind at once' }],
+      startWorkflowOperation: start,
+    });
+    expect(accepted).toEqual({ status: 'running' });
+    const saga = await start.workflowHandle();
+
+    expect(await failureOf(saga.result())).toMatchObject({ type: 'SagaCancelled' });
+    expect(bench.service.done(saga.workflowId, 'perform')).toEqual([]);
+    const state = await bench.stateWhen(saga, () => true);
+    expect(state).toMatchObject({ status: 'compensated', pivotPassed: false });
+    expect(state.steps.map((step) => step.status)).toEqual(['failed', 'pending', 'pending']);
   });
 
   it('the workflow cancelled from outside (Web UI, CLI) before the pivot compensates and ends cancelled', async () => {

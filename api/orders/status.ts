@@ -1,10 +1,12 @@
 /**
- * The order's status as its customer would name it: read off its saga's state for one order, and written as a
- * visibility query for listing. Both stay here, side by side, so that they agree.
+ * The order's status as its customer would name it: read off its saga's state for one order, off what its saga
+ * published (status and current step) when no worker answers, and written as a visibility query over the same
+ * search attributes for listing. All three stay here, side by side, so that they agree.
  */
 import type { SagaState } from '../../workflows/saga';
 import { SagaStatus, StepStatus } from '../../workflows/saga';
 import { OrderStep } from '../../workflows/order';
+import type { PublishedSagaState } from '../saga/client';
 
 export const OrderStatus = {
   /** Creating, reserving, charging. */
@@ -30,26 +32,34 @@ const beforeShipping = [
   OrderStep.ScreenPayment,
   OrderStep.ChargePayment,
 ];
-const afterDispatch = [OrderStep.ConfirmOrder, OrderStep.CommitStock, OrderStep.NotifyCustomer];
+const afterDispatch: readonly string[] = [OrderStep.ConfirmOrder, OrderStep.CommitStock, OrderStep.NotifyCustomer];
 const quoted = (values: readonly string[]) => values.map((value) => `'${value}'`).join(', ');
 
+/** The order's status once its saga has stopped running forward: the same whether read in full or as published. */
+const settledStatus: Record<Exclude<SagaStatus, 'running'>, OrderStatus> = {
+  [SagaStatus.Completed]: OrderStatus.Completed,
+  [SagaStatus.Compensated]: OrderStatus.Cancelled,
+  [SagaStatus.Failed]: OrderStatus.Cancelled,
+  [SagaStatus.Compensating]: OrderStatus.Cancelling,
+  [SagaStatus.NeedsAttention]: OrderStatus.NeedsAttention,
+};
+
 export function orderStatusOf(state: SagaState): OrderStatus {
-  switch (state.status) {
-    case SagaStatus.Completed:
-      return OrderStatus.Completed;
-    case SagaStatus.Compensated:
-    case SagaStatus.Failed:
-      return OrderStatus.Cancelled;
-    case SagaStatus.Compensating:
-      return OrderStatus.Cancelling;
-    case SagaStatus.NeedsAttention:
-      return OrderStatus.NeedsAttention;
-    case SagaStatus.Running: {
-      if (state.pivotPassed) return OrderStatus.Dispatched;
-      const shipment = state.steps.find((step) => step.name === OrderStep.RequestShipment);
-      return shipment?.status === StepStatus.Running ? OrderStatus.AwaitingShipment : OrderStatus.Processing;
-    }
-  }
+  if (state.status !== SagaStatus.Running) return settledStatus[state.status];
+  if (state.pivotPassed) return OrderStatus.Dispatched;
+  const shipment = state.steps.find((step) => step.name === OrderStep.RequestShipment);
+  return shipment?.status === StepStatus.Running ? OrderStatus.AwaitingShipment : OrderStatus.Processing;
+}
+
+/**
+ * The order's status from what its saga published, as {@link orderStatusQuery} finds it: before shipping it is
+ * processing, on `requestShipment` awaiting shipment, on a step after the dispatch dispatched.
+ */
+export function orderStatusOfPublished({ status, currentStep }: PublishedSagaState): OrderStatus {
+  if (status !== SagaStatus.Running) return settledStatus[status];
+  if (currentStep === OrderStep.RequestShipment) return OrderStatus.AwaitingShipment;
+  if (currentStep !== undefined && afterDispatch.includes(currentStep)) return OrderStatus.Dispatched;
+  return OrderStatus.Processing;
 }
 
 /** The visibility query for orders in `status`, from the saga's search attributes. */

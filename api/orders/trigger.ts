@@ -12,7 +12,7 @@ import type { TaskQueues } from '../../workflows/task-queues';
 import { defaultTaskQueues } from '../../workflows/task-queues';
 import type { SagaTrigger } from '../saga/trigger';
 import { CustomerIdSchema, PlaceOrderRequestSchema } from './schema';
-import { orderStatuses, orderStatusOf, orderStatusQuery } from './status';
+import { orderStatuses, orderStatusOf, orderStatusOfPublished, orderStatusQuery } from './status';
 
 /** The order's workflow id: its business key, so an order id names exactly one saga. */
 export function orderWorkflowId(orderId: string): string {
@@ -62,7 +62,7 @@ export function orderTrigger(
       { key: CustomerIdKey, value: request.customerId },
       { key: OrderTotalKey, value: orderTotalCents(request.items) },
     ],
-    status: { values: orderStatuses, of: orderStatusOf },
+    status: { values: orderStatuses, of: orderStatusOf, ofPublished: orderStatusOfPublished },
     filters: {
       status: {
         schema: z.enum(orderStatuses),

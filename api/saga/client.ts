@@ -1,8 +1,16 @@
 /**
  * The framework's client side: typed helpers to start a saga, read its state, cancel it and resolve an escalated
- * compensation. Refusals come back as results, not exceptions: a cancellation after the pivot is an answer.
+ * compensation. Refusals come back as results, not exceptions: a cancellation after the pivot is an answer. Reads
+ * answer with every worker down: a finished saga's state is in its memo, and a running saga whose worker does not
+ * answer in time is read from what it published, marked stale.
  */
-import type { Client, Workflow, WorkflowHandle, WorkflowStartOptions } from '@temporalio/client';
+import type {
+  Client,
+  Workflow,
+  WorkflowExecutionDescription,
+  WorkflowHandle,
+  WorkflowStartOptions,
+} from '@temporalio/client';
 import { WithStartWorkflowOperation } from '@temporalio/client';
 import type { SearchAttributePair } from '@temporalio/common';
 import { decodeTypedSearchAttributes } from '@temporalio/common/lib/converter/payload-search-attributes';
@@ -16,6 +24,7 @@ import {
   SagaFailureType,
   SagaStatus,
   SagaStatusKey,
+  SagaStepKey,
   sagaStateMemoKey,
   sagaStateQuery,
   waitForStepUpdate,
@@ -183,14 +192,88 @@ export async function listSagas(
 }
 
 /**
- * The saga's state: a finished saga's from its memo (no worker needed, nothing replayed), a running one's from its
- * `sagaState` query. Throws `WorkflowNotFoundError` for an unknown id.
+ * The saga's exact state: a finished saga's from its memo (no worker needed, nothing replayed), a running one's from
+ * its `sagaState` query, which waits for a worker as long as the caller's deadline lets it. A read that must answer
+ * while workers are down is {@link readSagaState}. Throws `WorkflowNotFoundError` for an unknown id.
  */
 export async function getSagaState(client: Client, workflowId: string): Promise<SagaState> {
   const handle = client.workflow.getHandle(workflowId);
-  const { memo } = await handle.describe();
-  const final = memo?.[sagaStateMemoKey] as SagaState | undefined;
-  return final ?? handle.query(sagaStateQuery);
+  return finalStateOf(await handle.describe()) ?? handle.query(sagaStateQuery);
+}
+
+/**
+ * What a saga keeps where a client reads it with no worker: its status and current step (the `SagaStatus` and
+ * `SagaStep` search attributes, which the engine keeps current), and when the workflow started and closed. Its
+ * steps are not there.
+ */
+export type PublishedSagaState = Pick<SagaState, 'sagaId' | 'status' | 'currentStep' | 'startedAt' | 'finishedAt'>;
+
+/**
+ * A saga's state as {@link readSagaState} found it. `stale: false`: exact, a finished saga's final state or a
+ * running saga's answer to its query. `stale: true`: the saga's worker did not answer in time, and this is what the
+ * saga last published: possibly behind, since a step may have started or ended since.
+ */
+export type SagaRead = { stale: false; state: SagaState } | { stale: true; state: PublishedSagaState };
+
+/** How long {@link readSagaState} waits for a running saga's worker to answer, by default. */
+const defaultStateQueryTimeoutMs = 500;
+
+export interface ReadSagaStateOptions {
+  /** How long the `sagaState` query may wait for the saga's worker before the read falls back. @default 500 */
+  queryTimeoutMs?: number;
+}
+
+/**
+ * The saga's state within a bound, with or without workers: a finished saga's from its memo; a running one's from
+ * its `sagaState` query, given `queryTimeoutMs`; and when no worker answers within that (none polls, or all are
+ * busy), what the saga published, marked stale. One describe, and one query for a running saga. Throws
+ * `WorkflowNotFoundError` for an unknown id, and the query's error when the saga published no status to fall back
+ * on (a saga run with `searchAttributes: false`).
+ */
+export async function readSagaState(
+  client: Client,
+  workflowId: string,
+  { queryTimeoutMs = defaultStateQueryTimeoutMs }: ReadSagaStateOptions = {},
+): Promise<SagaRead> {
+  const handle = client.workflow.getHandle(workflowId);
+  const description = await handle.describe();
+  const final = finalStateOf(description);
+  if (final) return { stale: false, state: final };
+  // A signal, not a deadline, so that a caller's tighter deadline (the API's) still holds; the SDK lets it replace a
+  // caller's own signal for this one call. A saga that ended before the engine kept its final state in the memo has
+  // none, and is queried too: a worker replays its history, if one answers in time.
+  const bound = AbortSignal.timeout(queryTimeoutMs);
+  try {
+    return { stale: false, state: await client.connection.withAbortSignal(bound, () => handle.query(sagaStateQuery)) };
+  } catch (error) {
+    const published = publishedStateOf(workflowId, description);
+    if (published && (bound.aborted || isDeadlineExceeded(error))) return { stale: true, state: published };
+    throw error;
+  }
+}
+
+function finalStateOf({ memo }: WorkflowExecutionDescription): SagaState | undefined {
+  return memo?.[sagaStateMemoKey] as SagaState | undefined;
+}
+
+function publishedStateOf(
+  sagaId: string,
+  { typedSearchAttributes, startTime, closeTime }: WorkflowExecutionDescription,
+): PublishedSagaState | undefined {
+  const status = typedSearchAttributes.get(SagaStatusKey);
+  if (!isSagaStatus(status)) return undefined;
+  const currentStep = typedSearchAttributes.get(SagaStepKey);
+  return {
+    sagaId,
+    status,
+    ...(currentStep ? { currentStep } : {}),
+    startedAt: startTime.toISOString(),
+    ...(closeTime ? { finishedAt: closeTime.toISOString() } : {}),
+  };
+}
+
+function isSagaStatus(value: string | undefined): value is SagaStatus {
+  return (Object.values(SagaStatus) as (string | undefined)[]).includes(value);
 }
 
 export type CancelOutcome = { accepted: true; status: string } | { accepted: false; reason: string };
@@ -221,7 +304,7 @@ async function endedRefusal(
 ): Promise<string | undefined> {
   if (!isNotFound(error)) return undefined;
   try {
-    const state = await getSagaState(client, workflowId);
+    const { state } = await readSagaState(client, workflowId);
     return `The saga is ${state.status}: ${consequence}.`;
   } catch {
     return undefined;

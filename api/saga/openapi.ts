@@ -8,6 +8,7 @@ import {
   CancelRequestSchema,
   LinksSchema,
   ProblemSchema,
+  PublishedSagaStateSchema,
   ResolutionSchema,
   SagaStateSchema,
   TimelineEntrySchema,
@@ -47,9 +48,25 @@ export function registerSagaTriggerDocs<Input extends z.ZodType, W extends Workf
   const statusValues = trigger.status?.values ?? (Object.values(SagaStatus) as [string, ...string[]]);
   // Schemas with a `.meta` id become named components (zod-to-openapi reads zod 4's metadata).
   const Request = trigger.input.meta({ id: `${name}Request` });
-  const View = z
-    .object({ [idField]: Id, status: z.enum(statusValues), saga: SagaStateSchema, links: LinksSchema })
+  const Status = z.enum(statusValues);
+  const Current = z
+    .object({
+      [idField]: Id,
+      status: Status,
+      stale: z.literal(false).describe("Read from the saga's own state: exact."),
+      saga: SagaStateSchema,
+      links: LinksSchema,
+    })
     .meta({ id: name });
+  const Stale = z
+    .object({
+      [idField]: Id,
+      status: Status.describe('From the status and current step the saga published.'),
+      stale: z.literal(true).describe("The saga's worker did not answer in time: what it published, possibly behind."),
+      saga: PublishedSagaStateSchema,
+      links: LinksSchema,
+    })
+    .meta({ id: `Stale${name}` });
   const Accepted = z.object({ [idField]: Id, status: z.literal('accepted'), links: LinksSchema });
   const waitPoints = Object.keys(trigger.waitPoints ?? {});
   const failureStatuses = [...new Set(Object.values(trigger.failureStatus ?? {}))].filter((status) => status !== 409);
@@ -76,7 +93,7 @@ export function registerSagaTriggerDocs<Input extends z.ZodType, W extends Workf
     responses: {
       202: { description: 'Started; the saga runs on.', content: { 'application/json': { schema: Accepted } } },
       ...(waitPoints.length
-        ? { 201: { description: 'The awaited step succeeded.', content: { 'application/json': { schema: View } } } }
+        ? { 201: { description: 'The awaited step succeeded.', content: { 'application/json': { schema: Current } } } }
         : {}),
       ...problems(
         ProblemType.ValidationError,
@@ -150,9 +167,16 @@ export function registerSagaTriggerDocs<Input extends z.ZodType, W extends Workf
     path: `${base}/{id}`,
     tags,
     summary: `Read a ${trigger.singular} and its saga's state`,
+    description:
+      `Answers with or without workers: a finished ${trigger.singular} from the final state its saga keeps, a ` +
+      `running one from its saga's answer; when the saga's worker does not answer in time, from what the saga ` +
+      'published (its status and current step), with `stale: true`.',
     request: { params: idParams },
     responses: {
-      200: { description: `The ${trigger.singular}.`, content: { 'application/json': { schema: View } } },
+      200: {
+        description: `The ${trigger.singular}: exact (\`stale: false\`), or possibly behind (\`stale: true\`).`,
+        content: { 'application/json': { schema: z.union([Current, Stale]) } },
+      },
       ...problems(ProblemType.NotFound, ProblemType.TemporalUnavailable),
     },
   });

@@ -7,74 +7,89 @@
 import { z } from 'zod';
 import type { CompensationResolution, SagaState } from '../../workflows/saga';
 import { CompensationEvent, CompensationStatus, ResolutionAction, SagaStatus, StepStatus } from '../../workflows/saga';
+import type { PublishedSagaState } from './client';
 
 const values = <T extends Record<string, string>>(enumeration: T) =>
   Object.values(enumeration) as [T[keyof T], ...T[keyof T][]];
 
 const StepErrorSchema = z.object({ type: z.string(), message: z.string() }).meta({ id: 'StepError' });
 
-export const SagaStateSchema = z
-  .object({
-    sagaId: z.string(),
-    status: z.enum(values(SagaStatus)),
-    currentStep: z.string().optional(),
-    steps: z.array(
-      z.object({
-        name: z.string(),
-        status: z.enum(values(StepStatus)),
-        attempts: z.number().int(),
-        pivot: z.literal(true).optional(),
-        group: z.string().optional(),
-        startedAt: z.string().optional(),
-        finishedAt: z.string().optional(),
-        error: StepErrorSchema.optional(),
-        compensation: z
-          .object({
-            status: z.enum(values(CompensationStatus)),
-            attempts: z.number().int(),
-            startedAt: z.string(),
-            finishedAt: z.string().optional(),
-            error: StepErrorSchema.optional(),
-          })
-          .optional(),
-      }),
-    ),
-    pivotPassed: z.boolean(),
-    startedAt: z.string(),
-    finishedAt: z.string().optional(),
-    failure: StepErrorSchema.optional(),
-    cancellation: z
-      .object({
-        requestedAt: z.string(),
-        reason: z.string(),
-        outcome: z.enum(['accepted', 'rejected']),
-        rejection: z.string().optional(),
-      })
-      .optional(),
-    escalations: z.array(
-      z.object({
-        step: z.string(),
-        kind: z.enum(['action', 'compensation']),
-        error: StepErrorSchema,
-        since: z.string(),
-      }),
-    ),
-    compensationLog: z.array(
-      z.object({
-        step: z.string(),
-        event: z.enum(values(CompensationEvent)),
-        at: z.string(),
-        attempt: z.number().int(),
-        error: StepErrorSchema.optional(),
-        resolution: z.string().optional(),
-      }),
-    ),
-  })
-  .meta({ id: 'SagaState', description: "The saga's state, as its `sagaState` query returns it." });
+const sagaState = z.object({
+  sagaId: z.string(),
+  status: z.enum(values(SagaStatus)),
+  currentStep: z.string().optional(),
+  steps: z.array(
+    z.object({
+      name: z.string(),
+      status: z.enum(values(StepStatus)),
+      attempts: z.number().int(),
+      pivot: z.literal(true).optional(),
+      group: z.string().optional(),
+      startedAt: z.string().optional(),
+      finishedAt: z.string().optional(),
+      error: StepErrorSchema.optional(),
+      compensation: z
+        .object({
+          status: z.enum(values(CompensationStatus)),
+          attempts: z.number().int(),
+          startedAt: z.string(),
+          finishedAt: z.string().optional(),
+          error: StepErrorSchema.optional(),
+        })
+        .optional(),
+    }),
+  ),
+  pivotPassed: z.boolean(),
+  startedAt: z.string(),
+  finishedAt: z.string().optional(),
+  failure: StepErrorSchema.optional(),
+  cancellation: z
+    .object({
+      requestedAt: z.string(),
+      reason: z.string(),
+      outcome: z.enum(['accepted', 'rejected']),
+      rejection: z.string().optional(),
+    })
+    .optional(),
+  escalations: z.array(
+    z.object({
+      step: z.string(),
+      kind: z.enum(['action', 'compensation']),
+      error: StepErrorSchema,
+      since: z.string(),
+    }),
+  ),
+  compensationLog: z.array(
+    z.object({
+      step: z.string(),
+      event: z.enum(values(CompensationEvent)),
+      at: z.string(),
+      attempt: z.number().int(),
+      error: StepErrorSchema.optional(),
+      resolution: z.string().optional(),
+    }),
+  ),
+});
+
+export const SagaStateSchema = sagaState.meta({
+  id: 'SagaState',
+  description: "The saga's state, as its `sagaState` query returns it.",
+});
+
+export const PublishedSagaStateSchema = sagaState
+  .pick({ sagaId: true, status: true, currentStep: true, startedAt: true, finishedAt: true })
+  .meta({
+    id: 'PublishedSagaState',
+    description:
+      'What the saga published, read when its worker did not answer in time: its status and current step (its ' +
+      '`SagaStatus` and `SagaStep` search attributes), and when it started and finished. Possibly behind.',
+  });
 
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
 const sagaStateMatchesEngine: Same<z.infer<typeof SagaStateSchema>, SagaState> = true;
 void sagaStateMatchesEngine;
+const publishedStateMatchesClient: Same<z.infer<typeof PublishedSagaStateSchema>, PublishedSagaState> = true;
+void publishedStateMatchesClient;
 
 export const CancelRequestSchema = z
   .strictObject({ reason: z.string().trim().min(1).max(500).optional() })

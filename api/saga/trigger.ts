@@ -6,7 +6,7 @@
  * |----------------------------------------------|---------------------------------------------------------------|
  * | `POST /<resource>`                           | validates, starts the saga, answers 202 (`?wait=` waits a step) |
  * | `GET /<resource>`                            | lists sagas through visibility, filtered, with a cursor       |
- * | `GET /<resource>/:id`                        | the resource and its saga's state                            |
+ * | `GET /<resource>/:id`                        | the resource and its saga's state, with or without workers   |
  * | `POST /<resource>/:id/cancel`                | 202 before the pivot, 409 with the reason after              |
  * | `GET /<resource>/:id/history`                | the saga's timeline, and its raw event history              |
  * | `POST /<resource>/:id/compensations/resolve` | an operator resolves an escalated compensation              |
@@ -22,7 +22,15 @@ import { z } from 'zod';
 import type { SagaState } from '../../workflows/saga';
 import { HttpProblem, ProblemType, validationProblem } from '../problem';
 import { isNotFound } from '../temporal-errors';
-import { cancelSaga, getSagaState, listSagas, resolveCompensation, startSaga, startSagaAndWaitForStep } from './client';
+import type { PublishedSagaState, SagaRead } from './client';
+import {
+  cancelSaga,
+  listSagas,
+  readSagaState,
+  resolveCompensation,
+  startSaga,
+  startSagaAndWaitForStep,
+} from './client';
 import { sagaHistory } from './history';
 import { CancelRequestSchema, ResolutionSchema } from './schemas';
 
@@ -57,8 +65,15 @@ export interface SagaTrigger<Input extends z.ZodType, W extends Workflow> {
   details?: (input: z.infer<Input>, id: string) => string;
   /** The domain's search attributes, set at start. @default none */
   searchAttributes?: (input: z.infer<Input>, id: string) => SearchAttributePair[];
-  /** The resource's own status, read off the saga's state. @default the saga's status */
-  status?: { values: readonly [string, ...string[]]; of: (state: SagaState) => string };
+  /**
+   * The resource's own status: `of` reads it off the saga's state; `ofPublished` off what a saga publishes (status
+   * and current step), for a read that finds no worker to answer. @default the saga's status
+   */
+  status?: {
+    values: readonly [string, ...string[]];
+    of: (state: SagaState) => string;
+    ofPublished: (state: PublishedSagaState) => string;
+  };
   /** List filters beyond the built-in ones. @default none */
   filters?: Record<string, ListFilter>;
   /** Steps a start may wait for (`?wait=<name>`), by name, e.g. `{ charged: 'chargePayment' }`. @default none */
@@ -84,6 +99,11 @@ export interface SagaRouteDeps {
   waitTimeoutMs: number;
   /** Every other call to Temporal must answer within this, or the request gets a 503. */
   temporalTimeoutMs: number;
+  /**
+   * How long a read waits for a running saga's worker to answer before it answers with what the saga published,
+   * marked stale. @default 500
+   */
+  stateQueryTimeoutMs?: number | undefined;
 }
 
 /** What a trigger's routes are built from, with its defaults applied. */
@@ -92,6 +112,7 @@ export function describeTrigger<Input extends z.ZodType, W extends Workflow>(tri
     idField: `${trigger.singular}Id`,
     workflowIdOf: trigger.workflowId ?? ((id: string) => `${trigger.singular}-${id}`),
     statusOf: trigger.status?.of ?? ((state: SagaState) => state.status),
+    publishedStatusOf: trigger.status?.ofPublished ?? ((state: PublishedSagaState) => state.status),
   };
 }
 
@@ -130,7 +151,7 @@ export function createSagaRouter<Input extends z.ZodType, W extends Workflow>(
   deps: SagaRouteDeps,
 ): Router {
   const { client, webUiUrl, requireOperator } = deps;
-  const { idField, workflowIdOf, statusOf } = describeTrigger(trigger);
+  const { idField, workflowIdOf, statusOf, publishedStatusOf } = describeTrigger(trigger);
   const router = Router();
   const withinDeadline = <T>(fn: () => Promise<T>) =>
     client.connection.withDeadline(Date.now() + deps.temporalTimeoutMs, fn);
@@ -143,10 +164,11 @@ export function createSagaRouter<Input extends z.ZodType, W extends Workflow>(
         }
       : {}),
   });
-  const view = (id: string, state: SagaState) => ({
+  const view = (id: string, read: SagaRead) => ({
     [idField]: id,
-    status: statusOf(state),
-    saga: state,
+    status: read.stale ? publishedStatusOf(read.state) : statusOf(read.state),
+    stale: read.stale,
+    saga: read.state,
     links: links(id),
   });
 
@@ -217,7 +239,7 @@ export function createSagaRouter<Input extends z.ZodType, W extends Workflow>(
     req.log.info({ workflowId: options.workflowId, [idField]: id }, `${trigger.singular} saga started`);
     res.location(`/${trigger.resource}/${id}`);
     if (outcome.outcome === 'reached') {
-      res.status(201).json(view(id, outcome.state));
+      res.status(201).json(view(id, { stale: false, state: outcome.state }));
     } else if (outcome.outcome === 'failed') {
       throw new HttpProblem(
         ProblemType.SagaFailed,
@@ -268,8 +290,10 @@ export function createSagaRouter<Input extends z.ZodType, W extends Workflow>(
 
   router.get('/:id', async (req: Request, res: Response) => {
     const id = idOf(req);
-    const state = await orNotFound(id, () => withinDeadline(() => getSagaState(client, workflowIdOf(id))));
-    res.json(view(id, state));
+    const read = await orNotFound(id, () =>
+      withinDeadline(() => readSagaState(client, workflowIdOf(id), { queryTimeoutMs: deps.stateQueryTimeoutMs })),
+    );
+    res.json(view(id, read));
   });
 
   router.post('/:id/cancel', async (req: Request, res: Response) => {

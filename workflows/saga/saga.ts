@@ -92,6 +92,11 @@ export const SagaPatch = {
    * before this patch retry on, with a timer, as they did.
    */
   EscalateAfterRetryLimit: 'saga-engine/escalate-after-retry-limit',
+  /**
+   * A stop accepted before the body started (a cancellation delivered with the first workflow task) cancels the
+   * body before its first step. Before this patch such a saga ran on and completed.
+   */
+  StopBeforeFirstStep: 'saga-engine/stop-before-first-step',
 } as const;
 
 /** What a step's action is handed. */
@@ -240,6 +245,8 @@ class SagaRun implements SagaContext {
     return CancellationScope.nonCancellable(async () => {
       const bodyScope = new CancellationScope();
       this.#body = bodyScope;
+      // An Update sent with the start is handled as its handler is set, before the body exists to be cancelled.
+      if (this.#stop && patched(SagaPatch.StopBeforeFirstStep)) bodyScope.cancel();
       let definitionError = false;
       try {
         const result = await bodyScope.run(() => body(this));

@@ -48,8 +48,18 @@ const serviceActivity = {
   retry: { initialInterval: '500 milliseconds', backoffCoefficient: 2, maximumInterval: '1 minute' },
 } as const;
 
-/** Shipping answers when the shipment is decided, not when the request is taken: allow it hours. */
-const shipmentDecision = { startToCloseTimeout: '6 hours' } as const;
+/**
+ * Shipping answers when the shipment is decided, not when the request is taken: allow it hours. While it decides,
+ * its `shipment` workflow heartbeats the step every 5 s; 30 s without a beat means the request was lost with its
+ * worker (killed, say, before it started the shipment workflow), and the step is retried, which hands the same
+ * shipment over again. Retries back off to 5 s at most, not a minute, since one costs shipping a few row reads: a
+ * lost request holds the order up 35 s at most (the timeout and one retry interval), or until shipping is back.
+ */
+const shipmentDecision = {
+  startToCloseTimeout: '6 hours',
+  heartbeatTimeout: '30 seconds',
+  retry: { ...serviceActivity.retry, maximumInterval: '5 seconds' },
+} as const;
 
 /** Each service's activities, called on that service's task queue. */
 function services(taskQueues: TaskQueues) {

@@ -5,11 +5,16 @@
  * shipment workflow decides: `dispatchShipment` completes the order's activity by its token, `rejectShipment`
  * fails it with `Undeliverable`. So the order is placed whether shipping is fast, slow or down.
  *
+ * While the shipment is decided, `keepOrderWaiting` heartbeats the order's step by its token: the step has a
+ * heartbeat timeout, so a request lost with its worker (killed after recording it, before starting the shipment
+ * workflow) times out, and the order's retry of `requestShipment` hands the same shipment over again.
+ *
  * Addresses with postal code `00000` are accepted, then rejected by the shipment workflow (the undeliverable
  * path).
  */
 import { randomUUID } from 'node:crypto';
 import { CompleteAsyncError, Context } from '@temporalio/activity';
+import { ApplicationFailure, ApplicationFailureCategory } from '@temporalio/common';
 import type { Client } from '@temporalio/client';
 import type { Kysely } from 'kysely';
 import { BusinessFailure, businessFailure } from '../failures';
@@ -27,6 +32,18 @@ export interface ShippingDeps {
   taskQueue: string;
   /** How long dispatching takes: a slow courier hand-over, for benchmarks and demos. @default 0 */
   dispatchDelayMs?: number;
+  /**
+   * A pause after the request is recorded and before the shipment workflow starts: a window to kill the worker in,
+   * for tests. Nothing heartbeats the order's step in it, so keep it under the step's heartbeat timeout. @default 0
+   */
+  handOverDelayMs?: number;
+  /**
+   * How many orders one worker keeps waiting at once. Each `keepOrderWaiting` holds an activity slot for as long as
+   * its shipment is undecided, so it must stay below the worker's activity slots: were every slot held by one, no
+   * shipment could be decided. Past it, a keep-alive is retried later, and its order's step may time out and be
+   * retried meanwhile. @default 50, half of the SDK's default slots
+   */
+  maxOrdersKeptWaiting?: number;
 }
 
 /** What the order's `requestShipment` step resolves with, once the shipment is dispatched. */
@@ -41,22 +58,82 @@ export type ShipmentAssessment = { deliverable: true } | { deliverable: false; r
 /** The postal code that no courier serves: drives the undeliverable path. */
 export const undeliverablePostalCode = '00000';
 
+/**
+ * How often `keepOrderWaiting` heartbeats the order's step: six beats in its 30 s heartbeat timeout, so that a slow
+ * beat or two never times a live request out.
+ */
+const orderBeatIntervalMs = 5_000;
+
+/**
+ * Waits for the keep-alive's next beat: resolves after {@link orderBeatIntervalMs}, or as soon as the `wake` handed
+ * to `onWake` is called; rejects with the activity's cancellation (its workflow's, or the worker's shutdown). Leaves
+ * no timer or listener behind, since a keep-alive may wait thousands of times.
+ */
+function nextBeat(cancellation: AbortSignal, onWake: (wake: () => void) => void): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (cancellation.aborted) return reject(cancellation.reason as Error);
+    const cancel = () => {
+      clearTimeout(timer);
+      reject(cancellation.reason as Error);
+    };
+    const wake = () => {
+      clearTimeout(timer);
+      cancellation.removeEventListener('abort', cancel);
+      resolve();
+    };
+    const timer = setTimeout(wake, orderBeatIntervalMs);
+    cancellation.addEventListener('abort', cancel, { once: true });
+    onWake(wake);
+  });
+}
+
 function dispatched(row: Pick<ShipmentsTable, 'shipment_id' | 'tracking_number' | 'updated_at'>): ShipmentDispatched {
   return { shipmentId: row.shipment_id, trackingNumber: row.tracking_number ?? '', dispatchedAt: row.updated_at };
 }
 
-export function createShippingActivities({ db, client, taskQueue, dispatchDelayMs = 0 }: ShippingDeps) {
+export function createShippingActivities({
+  db,
+  client,
+  taskQueue,
+  dispatchDelayMs = 0,
+  handOverDelayMs = 0,
+  maxOrdersKeptWaiting = 50,
+}: ShippingDeps) {
   const shipmentRow = (shipmentId: string) =>
     db.selectFrom('shipments').selectAll().where('shipment_id', '=', shipmentId).executeTakeFirstOrThrow();
 
-  /** Settles the order's open activity; an attempt that already ended (timed out, retried) is not an error. */
-  async function settleOrderActivity(taskToken: string, outcome: { result: ShipmentDispatched } | { error: Error }) {
-    const token = Buffer.from(taskToken, 'base64');
+  /**
+   * The keep-alives running in this process, by shipment: a decision taken here wakes its shipment's keep-alive,
+   * which ends at once instead of at its next beat, so that it holds neither its activity slot nor a worker's
+   * shutdown.
+   */
+  const keepAlives = new Map<string, { wake: () => void }>();
+
+  /**
+   * Settles the order's open activity, then ends the shipment's keep-alive if it runs here; an attempt that already
+   * ended (timed out, retried) is not an error.
+   */
+  async function settleOrderActivity(
+    row: Pick<ShipmentsTable, 'shipment_id' | 'task_token'>,
+    outcome: { result: ShipmentDispatched } | { error: Error },
+  ) {
+    const token = Buffer.from(row.task_token, 'base64');
     try {
       if ('result' in outcome) await client.activity.complete(token, outcome.result);
       else await client.activity.fail(token, outcome.error);
     } catch (error) {
       // The attempt is gone; its retry reads the decided shipment and answers from it.
+      if ((error as Error).name !== 'ActivityNotFoundError') throw error;
+    }
+    keepAlives.get(row.shipment_id)?.wake();
+  }
+
+  /** Heartbeats the order's step by its token; a token whose attempt has ended is skipped. */
+  async function beatOrderStep(taskToken: string) {
+    try {
+      await client.activity.heartbeat(Buffer.from(taskToken, 'base64'));
+    } catch (error) {
+      // That attempt was settled, or timed out and is being retried: the next beat reads its retry's token.
       if ((error as Error).name !== 'ActivityNotFoundError') throw error;
     }
   }
@@ -105,6 +182,7 @@ export function createShippingActivities({ db, client, taskQueue, dispatchDelayM
       if (row.status === ShipmentStatus.Rejected) {
         throw businessFailure(BusinessFailure.Undeliverable, row.rejection_reason ?? 'The shipment was rejected.');
       }
+      if (handOverDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, handOverDelayMs));
       await client.workflow.start('shipment', {
         taskQueue,
         workflowId: `shipment-${shipmentId}`,
@@ -112,6 +190,37 @@ export function createShippingActivities({ db, client, taskQueue, dispatchDelayM
         workflowIdConflictPolicy: 'USE_EXISTING',
       });
       throw new CompleteAsyncError();
+    },
+
+    /**
+     * The shipment workflow's keep-alive: heartbeats itself and, by its token, the order's waiting step, every few
+     * seconds while the shipment is undecided. The token is read afresh on every beat, since a retried step stores a
+     * new one. Ends once the shipment is decided: at once when the decision is taken in this process, else at the
+     * next beat, or when the shipment workflow cancels it.
+     */
+    async keepOrderWaiting({ shipmentId }: { shipmentId: string }): Promise<void> {
+      if (keepAlives.size >= maxOrdersKeptWaiting) {
+        throw ApplicationFailure.create({
+          type: 'KeepAliveCapacity',
+          message: `This worker keeps ${keepAlives.size} orders waiting already; tried again once one is decided.`,
+          category: ApplicationFailureCategory.BENIGN,
+        });
+      }
+      const context = Context.current();
+      const keepAlive = { wake: () => {} };
+      keepAlives.set(shipmentId, keepAlive);
+      try {
+        for (;;) {
+          const row = await shipmentRow(shipmentId);
+          if (row.status !== ShipmentStatus.Requested) return;
+          context.heartbeat();
+          await beatOrderStep(row.task_token);
+          await nextBeat(context.cancellationSignal, (wake) => (keepAlive.wake = wake));
+        }
+      } finally {
+        // A later attempt of this keep-alive, in this process, may have registered itself meanwhile.
+        if (keepAlives.get(shipmentId) === keepAlive) keepAlives.delete(shipmentId);
+      }
     },
 
     /** Whether a courier serves the address. */
@@ -141,7 +250,7 @@ export function createShippingActivities({ db, client, taskQueue, dispatchDelayM
       });
       const row = await shipmentRow(shipmentId);
       const result = dispatched(row);
-      await settleOrderActivity(row.task_token, { result });
+      await settleOrderActivity(row, { result });
       return result;
     },
 
@@ -157,7 +266,7 @@ export function createShippingActivities({ db, client, taskQueue, dispatchDelayM
         return null;
       });
       const row = await shipmentRow(shipmentId);
-      await settleOrderActivity(row.task_token, { error: businessFailure(BusinessFailure.Undeliverable, reason) });
+      await settleOrderActivity(row, { error: businessFailure(BusinessFailure.Undeliverable, reason) });
     },
   };
 }

@@ -3,7 +3,9 @@
  * names a PostgreSQL server (`scripts/postgres/start-local.sh` starts one), a fresh database per service and per
  * test system on that server, so that each test starts from empty tables as it does with SQLite.
  */
+import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { readdirSync } from 'node:fs';
 import { Client } from 'pg';
 import { allServices } from '../workers/service-workers';
 
@@ -58,4 +60,19 @@ export async function terminateConnections(prefix: string, serverUrl = process.e
     );
     return result.rowCount ?? 0;
   });
+}
+
+/**
+ * Restarts the PostgreSQL that `scripts/postgres/start-local.sh` started (`POSTGRES_DATA_DIR`): a fast shutdown,
+ * which ends every connection, then a start with the same settings. Resolves once it accepts connections again.
+ */
+export function restartLocalServer(dataDir = process.env.POSTGRES_DATA_DIR): void {
+  if (!dataDir) throw new Error('POSTGRES_DATA_DIR is not set: eval "$(scripts/postgres/start-local.sh)" first.');
+  const bin = readdirSync('/usr/lib/postgresql')
+    .sort((a, b) => Number(a) - Number(b))
+    .map((version) => `/usr/lib/postgresql/${version}/bin`)
+    .pop();
+  const pgCtl = [`${bin}/pg_ctl`, '-D', `${dataDir}/cluster`, '-m', 'fast', '-w', '-t', '30', 'restart'];
+  const [command, ...args] = process.getuid?.() === 0 ? ['runuser', '-u', 'postgres', '--', ...pgCtl] : pgCtl;
+  execFileSync(command!, args, { stdio: 'ignore' });
 }

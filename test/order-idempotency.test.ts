@@ -4,11 +4,15 @@
  * arguments. Asserted from the services' own rows, on SQLite and (npm run test:postgres) on PostgreSQL.
  */
 import { randomUUID } from 'node:crypto';
+import path from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
+import Database from 'better-sqlite3';
 import type { Kysely, Transaction } from 'kysely';
 import type { PaymentsSchema } from '../activities/payments/schema';
 import { compensateOnce, IdempotencyFailure, runOnce } from '../activities/storage/idempotency';
 import { eventually, postJson } from './http';
 import { orderReaches, placeOrder, readOrder } from './orders';
+import { testPostgresUrlVariable } from './postgres';
 import type { TestSystem } from './system';
 import { startTestSystem } from './system';
 
@@ -119,4 +123,21 @@ describe('effects and their compensations under unkind timing', () => {
     expect(await compensation).toEqual({ refunded: true });
     expect(await chargesUnder(key)).toEqual([{ status: 'refunded' }]);
   });
+
+  // SQLite only: PostgreSQL has no database-wide write lock to hold (npm run test:postgres runs this file too).
+  (process.env[testPostgresUrlVariable] ? it.skip : it)(
+    'waits out another process holding the SQLite write lock, longer than the busy timeout, and commits',
+    async () => {
+      const other = new Database(path.join(system.config.dataDir, 'payments.sqlite'));
+      other.prepare('BEGIN IMMEDIATE').run();
+      const released = delay(3000).then(() => other.prepare('COMMIT').run());
+      const key = `order-${randomUUID()}/chargePayment`;
+
+      const result = await runOnce(payments, { key, args: { amountCents: 100 } }, charge(key));
+      await released;
+      other.close();
+      expect(result).toEqual({ chargeId: expect.any(String) });
+      expect(await chargesUnder(key)).toEqual([{ status: 'captured' }]);
+    },
+  );
 });

@@ -54,9 +54,10 @@ function dialectFor(location: DatabaseLocation) {
   }
   mkdirSync(path.dirname(location.file), { recursive: true });
   const sqlite = new Database(location.file);
-  // WAL lets readers (an operator, a test) see committed rows while the service writes; the busy timeout lets
-  // two processes that open the same file wait for each other instead of failing.
+  // WAL lets readers (an operator, a test) see committed rows while the service writes. The busy timeout lets two
+  // processes that open the same file wait for each other; it is short, since better-sqlite3 waits synchronously,
+  // holding up the whole worker: the services' transactions (runOnce) wait longer, asynchronously.
   sqlite.pragma('journal_mode = WAL');
-  sqlite.pragma('busy_timeout = 5000');
+  sqlite.pragma('busy_timeout = 1000');
   return new SqliteDialect({ database: sqlite });
 }

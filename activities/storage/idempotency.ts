@@ -5,13 +5,15 @@
  * an attempt may still be running, or arrive late, after the saga gave up on it and compensated. So every effect
  * is keyed by its step's idempotency key, in the same transaction as the effect:
  * - {@link runOnce} claims the key first (an insert: on PostgreSQL a concurrent attempt waits on it, on SQLite it
- *   takes the write lock before anything is read), then runs the effect once. A repeat with the same arguments
+ *   takes the write lock before anything is read, and waits for another process's lock without blocking the
+ *   worker), then runs the effect once. A repeat with the same arguments
  *   returns the first result; with other arguments it is an `IdempotencyConflict`, never a silent success.
  * - {@link compensateOnce} runs an undo once per key, and in the same transaction leaves a tombstone on the
  *   action's key. An action that arrives after its compensation finds the tombstone, does nothing, and fails with
  *   `ActionFenced`; one that committed before it is found and undone. Either way no effect outlives its undo.
  */
 import { createHash } from 'node:crypto';
+import { setTimeout as delay } from 'node:timers/promises';
 import { ApplicationFailure, ApplicationFailureCategory } from '@temporalio/common';
 import type { Kysely, Migration, Transaction } from 'kysely';
 
@@ -84,6 +86,14 @@ export function runOnce<Schema extends IdempotencySchema, T>(
   call: KeyedCall,
   effect: (trx: Transaction<Schema>) => Promise<T>,
 ): Promise<T> {
+  return retryWhileBusy(() => runOnceIn(db, call, effect));
+}
+
+function runOnceIn<Schema extends IdempotencySchema, T>(
+  db: Kysely<Schema>,
+  call: KeyedCall,
+  effect: (trx: Transaction<Schema>) => Promise<T>,
+): Promise<T> {
   return db.transaction().execute(async (trx) => {
     const keys = trx as unknown as Transaction<IdempotencySchema>;
     const argsHash = hashOf(call.args);
@@ -152,6 +162,26 @@ async function recordedResult<T>(keys: Transaction<IdempotencySchema>, key: stri
 
 function idempotencyFailure(type: IdempotencyFailure, message: string): ApplicationFailure {
   return ApplicationFailure.create({ type, message, nonRetryable: true, category: ApplicationFailureCategory.BENIGN });
+}
+
+/** Tries of a transaction that met another SQLite connection's write lock: some 25 s in all. */
+const busyTries = 30;
+
+/**
+ * Runs a transaction again while SQLite reports the database busy (another process holds the write lock past the
+ * connection's short busy timeout): the wait is asynchronous, so the worker's other activities and workflows go on,
+ * and the step never sees the lock. Anything else is rethrown at once.
+ */
+async function retryWhileBusy<T>(transaction: () => Promise<T>): Promise<T> {
+  for (let tried = 1; ; tried++) {
+    try {
+      return await transaction();
+    } catch (error) {
+      const code = (error as { code?: unknown } | undefined)?.code;
+      if (typeof code !== 'string' || !code.startsWith('SQLITE_BUSY') || tried >= busyTries) throw error;
+      await delay(Math.min(25 * 2 ** tried, 1000));
+    }
+  }
 }
 
 /** SHA-256 of the arguments as JSON with sorted keys, so that key order does not matter. */

@@ -7,6 +7,7 @@
 import { demoCatalog } from '../activities/inventory';
 import type { PlaceOrderRequest } from '../api/orders/schema';
 import { undeliverableAddress } from './fixtures/orders';
+import { orderReaches } from './orders';
 import type { Databases } from './system';
 
 export type OrderKind = 'normal' | 'soldOut' | 'declined' | 'undeliverable' | 'flaky';
@@ -65,6 +66,20 @@ export interface SettledOrder {
   kind: OrderKind;
   orderId: string;
   status: string;
+}
+
+/** Waits until every placed order has settled (completed or cancelled), and returns each with its status. */
+export function settleAll(
+  apiUrl: string,
+  placed: readonly { kind: OrderKind; orderId: string }[],
+): Promise<SettledOrder[]> {
+  return Promise.all(
+    placed.map(async ({ kind, orderId }) => ({
+      kind,
+      orderId,
+      status: (await orderReaches(apiUrl, orderId, ['completed', 'cancelled'], 120_000)).status,
+    })),
+  );
 }
 
 /** Every order settled as its kind says, and the databases agree. */

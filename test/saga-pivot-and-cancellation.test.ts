@@ -77,10 +77,18 @@ describe('pivot and cancellation', () => {
       accepted: true,
       status: 'running',
     });
+    // Asked again (a client that lost the first answer): the cancellation stands, and is accepted again.
+    expect(await cancelSaga(bench.client, saga.workflowId, 'customer changed their mind')).toMatchObject({
+      accepted: true,
+    });
     const failure = await failureOf(saga.result());
     expect(failure).toMatchObject({
       type: 'SagaCancelled',
       message: 'compensated after cancellation during charge: customer changed their mind (undone: charge, reserve)',
+    });
+    expect(await cancelSaga(bench.client, saga.workflowId, 'customer changed their mind')).toEqual({
+      accepted: true,
+      status: 'compensated',
     });
     bench.service.release(saga.workflowId, 'charge');
 

@@ -278,16 +278,24 @@ function isSagaStatus(value: string | undefined): value is SagaStatus {
 
 export type CancelOutcome = { accepted: true; status: string } | { accepted: false; reason: string };
 
-/** Asks the saga to cancel: accepted before its pivot (it then compensates), refused with the reason after. */
+/**
+ * Asks the saga to cancel: accepted before its pivot (it then compensates), refused with the reason after. A
+ * cancellation the saga already accepted is accepted again: a caller that lost the first answer (a timeout while
+ * the saga's worker was busy) and asks again gets the same answer, whatever the saga has done since.
+ */
 export async function cancelSaga(client: Client, workflowId: string, reason: string): Promise<CancelOutcome> {
   try {
     const result = await client.workflow.getHandle(workflowId).executeUpdate(cancelSagaUpdate, { args: [{ reason }] });
     return { accepted: true, status: result.status };
   } catch (error) {
-    const refusal =
-      refusalOf(error, SagaFailureType.CancelRejected) ??
-      (await endedRefusal(client, workflowId, error, 'there is nothing left to cancel'));
+    const refusal = refusalOf(error, SagaFailureType.CancelRejected);
+    if (refusal === undefined && !isNotFound(error)) throw error;
+    const read = await readSagaState(client, workflowId).catch(() => undefined);
+    if (read && !read.stale && read.state.cancellation?.outcome === 'accepted') {
+      return { accepted: true, status: read.state.status };
+    }
     if (refusal !== undefined) return { accepted: false, reason: refusal };
+    if (read) return { accepted: false, reason: `The saga is ${read.state.status}: there is nothing left to cancel.` };
     throw error;
   }
 }

@@ -45,7 +45,9 @@ types.setTypeParser(types.builtins.INT8, (value) => Number(value));
 
 function dialectFor(location: DatabaseLocation) {
   if (location.kind === 'postgres') {
-    const pool = new Pool({ connectionString: location.url, max: 10 });
+    // A worker that hangs inside a transaction (frozen, cut off) would hold its key's claim, and so its retry and
+    // its compensation, for good: the server ends such a session after a minute and rolls it back.
+    const pool = new Pool({ connectionString: location.url, max: 10, idle_in_transaction_session_timeout: 60_000 });
     // An idle connection the server drops (a restart, an idle-connection kill) is an 'error' event on the pool:
     // unheard, it would crash the worker. The pool replaces the connection; a query that was on it fails, and
     // Temporal retries its activity.

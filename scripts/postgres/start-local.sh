@@ -6,10 +6,14 @@
 #   eval "$(scripts/postgres/start-local.sh)"   # sets TEST_POSTGRES_URL and POSTGRES_DATA_DIR
 #   scripts/postgres/stop-local.sh              # stops it and removes the folder
 #
-# PGPORT picks the port (default 55432).
+# PGPORT picks the port (default 55432, or a free one when another server already listens there).
 set -euo pipefail
 
+port_taken() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 port="${PGPORT:-55432}"
+if [ -z "${PGPORT:-}" ] && port_taken "$port"; then
+  port="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+fi
 bin="$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1 || true)"
 if [ -z "$bin" ]; then
   echo "installing Debian's postgresql…" >&2

@@ -7,7 +7,8 @@ cd "$(dirname "$0")/../.."
 
 scripts/temporal-cluster/install.sh > /dev/null
 if [ -z "${TEST_POSTGRES_URL:-}" ]; then
-  eval "$(PGPORT="${PGPORT:-55433}" scripts/postgres/start-local.sh)"
+  postgres_env="$(scripts/postgres/start-local.sh)"
+  eval "$postgres_env"
   trap 'scripts/postgres/stop-local.sh' EXIT
 fi
 npm run --silent build

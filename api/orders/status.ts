@@ -19,7 +19,7 @@ export const OrderStatus = {
   /** A step failed or the order was cancelled: compensating. */
   Cancelling: 'cancelling',
   Cancelled: 'cancelled',
-  /** A compensation failed and waits for an operator. */
+  /** A compensation failed, or a step after the dispatch keeps failing: waits for an operator. */
   NeedsAttention: 'needs_attention',
 } as const;
 export type OrderStatus = (typeof OrderStatus)[keyof typeof OrderStatus];

@@ -381,6 +381,8 @@ class SagaRun implements SagaContext {
       try {
         return await this.#runAction(record);
       } catch (error) {
+        // An operator stopped the saga at a sibling of a parallel group: this step stops trying too.
+        if (this.#abort) throw this.#stepAborted(record, this.#abort, error);
         if (!this.#retriedEnough(record.state.attempts)) {
           record.state.status = StepStatus.Retrying;
           this.#publish(record.name);
@@ -389,16 +391,18 @@ class SagaRun implements SagaContext {
         }
         record.state.status = StepStatus.NeedsAttention;
         const resolution = await this.#awaitOperator(record, 'action', describeError(error));
-        if (resolution.action === ResolutionAction.Abort) {
-          const why = resolution.reason ? `: ${resolution.reason}` : '';
-          throw sagaFailure(
-            SagaFailureType.StepAborted,
-            `An operator stopped the saga at step '${record.name}', after its pivot, so nothing was undone${why}.`,
-            error,
-          );
-        }
+        if (resolution.action === ResolutionAction.Abort) throw this.#stepAborted(record, resolution, error);
       }
     }
+  }
+
+  #stepAborted(record: StepRecord, abort: CompensationResolution, cause: unknown): Error {
+    const why = abort.reason ? `: ${abort.reason}` : '';
+    return sagaFailure(
+      SagaFailureType.StepAborted,
+      `An operator stopped the saga at step '${abort.step}', after its pivot, so nothing was undone${why}.`,
+      abort.step === record.name ? cause : undefined,
+    );
   }
 
   /** Runs the registered compensations and returns the error the saga ends with. */

@@ -14,6 +14,7 @@ COPY workflows ./workflows
 COPY activities ./activities
 COPY workers ./workers
 COPY api ./api
+COPY codec ./codec
 COPY scripts/build-workflow-bundle.ts ./scripts/
 RUN npm run build && npm prune --omit=dev --no-audit --no-fund
 

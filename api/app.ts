@@ -1,9 +1,10 @@
 /** The HTTP API as an express app, built from its dependencies so that tests run the real thing. */
 import type { Client } from '@temporalio/client';
-import express from 'express';
+import express, { Router } from 'express';
 import type { Logger } from 'pino';
 import type { Config } from '../config';
 import { createHealthRoutes } from './health';
+import { refuseUnlistedMethods } from './method-not-allowed';
 import { createOpenApiDocument } from './openapi';
 import { requireOperator } from './operator-auth';
 import { orderTrigger } from './orders/trigger';
@@ -50,10 +51,12 @@ export function createApp(deps: AppDeps): express.Express {
   app.disable('x-powered-by');
   app.use(requestLogger(deps.logger ?? createLogger('info')));
   app.use(express.json({ limit: bodyLimit, type: ['application/json', 'application/*+json'] }));
-  app.use(createHealthRoutes(client, temporalTimeoutMs));
-  app.get('/openapi.json', (_req, res) => {
+  const openApiRoute = Router().get('/openapi.json', (_req, res) => {
     res.json(openApiDocument);
   });
+  // Each router answers the methods its routes lack with 405 and `Allow`; a path none serves is the 404 below.
+  app.use(refuseUnlistedMethods(createHealthRoutes(client, temporalTimeoutMs)));
+  app.use(refuseUnlistedMethods(openApiRoute));
   const routeDeps = {
     client,
     webUiUrl: deps.webUiUrl,
@@ -61,7 +64,7 @@ export function createApp(deps: AppDeps): express.Express {
     waitTimeoutMs: deps.waitTimeoutMs ?? 5000,
     temporalTimeoutMs,
   };
-  for (const saga of sagas) app.use(`/${saga.resource}`, createSagaRouter(saga, routeDeps));
+  for (const saga of sagas) app.use(`/${saga.resource}`, refuseUnlistedMethods(createSagaRouter(saga, routeDeps)));
   app.use(notFoundHandler);
   app.use(problemHandler);
   return app;

@@ -13,6 +13,8 @@ export const ProblemType = {
   UnsupportedMediaType: 'unsupported-media-type',
   PayloadTooLarge: 'payload-too-large',
   NotFound: 'not-found',
+  /** The route exists, but not with this method; `Allow` lists its methods. */
+  MethodNotAllowed: 'method-not-allowed',
   Unauthorized: 'unauthorized',
   Forbidden: 'forbidden',
   /** The saga refused to cancel: it has passed its pivot, or ended. */
@@ -35,6 +37,7 @@ export const problemCatalog: Record<ProblemType, { status: number; title: string
   [ProblemType.UnsupportedMediaType]: { status: 415, title: 'The request body must be application/json' },
   [ProblemType.PayloadTooLarge]: { status: 413, title: 'The request body is too large' },
   [ProblemType.NotFound]: { status: 404, title: 'Not found' },
+  [ProblemType.MethodNotAllowed]: { status: 405, title: 'The route does not allow this method' },
   [ProblemType.Unauthorized]: { status: 401, title: 'An operator token is required' },
   [ProblemType.Forbidden]: { status: 403, title: 'The operator token is not valid' },
   [ProblemType.CancelRejected]: { status: 409, title: 'The saga can no longer be cancelled' },
@@ -79,11 +82,14 @@ export class HttpProblem extends Error {
 
 /** A 400 listing every issue zod found. */
 export function validationProblem(error: z.ZodError, what = 'request body'): HttpProblem {
-  const issues: FieldIssue[] = error.issues.map((issue) => ({
-    path: issue.path.map(String).join('.'),
-    code: issue.code,
-    message: issue.message,
-  }));
+  return invalidFieldsProblem(
+    error.issues.map((issue) => ({ path: issue.path.map(String).join('.'), code: issue.code, message: issue.message })),
+    what,
+  );
+}
+
+/** A 400 listing `issues` in `what` (`request body`, `query`, a header): the same problem as zod's. */
+export function invalidFieldsProblem(issues: FieldIssue[], what: string): HttpProblem {
   return new HttpProblem(ProblemType.ValidationError, `The ${what} has ${issues.length} invalid field(s).`, {
     issues,
   });

@@ -6,6 +6,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Client, Connection } from '@temporalio/client';
 import type { Express } from 'express';
+import { describePayloadEncryption, loadPayloadEncryption } from '../codec/data-converter';
 import { loadConfig } from '../config';
 import { reportFatalError } from '../config/startup';
 import { temporalConnectionOptions } from '../config/temporal';
@@ -39,9 +40,15 @@ export function listen(app: Express, { host, port }: { host: string; port: numbe
 
 async function main(): Promise<void> {
   const config = loadConfig();
+  const encryption = await loadPayloadEncryption(config);
+  if (encryption.createdDevelopmentKey) console.log(`Payloads encrypted with ${describePayloadEncryption(encryption)}`);
   // Lazy: the API comes up, and says 503 with Retry-After, even while Temporal is down; it connects when it can.
   const connection = Connection.lazy(temporalConnectionOptions(config));
-  const client = new Client({ connection, namespace: config.temporal.namespace });
+  const client = new Client({
+    connection,
+    namespace: config.temporal.namespace,
+    dataConverter: encryption.dataConverter,
+  });
   const http = await listen(createApp({ client, ...appSettings(config) }), config.api);
   console.log(`API listening on ${http.url}`);
   const stop = () => {

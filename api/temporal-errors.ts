@@ -5,7 +5,7 @@
 import type { FailureLike } from '../workflows/saga';
 import { causeChain } from '../workflows/saga';
 
-const GrpcStatus = { DeadlineExceeded: 4, NotFound: 5, Unavailable: 14 } as const;
+const GrpcStatus = { InvalidArgument: 3, DeadlineExceeded: 4, NotFound: 5, Unavailable: 14 } as const;
 
 function anyCause(error: unknown, test: (cause: FailureLike) => boolean): boolean {
   for (const cause of causeChain(error)) if (test(cause)) return true;
@@ -26,6 +26,14 @@ export function isTemporalUnavailable(error: unknown): boolean {
       cause.code === GrpcStatus.DeadlineExceeded ||
       cause.name === 'TransportError',
   );
+}
+
+/**
+ * The server refused a request's content (gRPC INVALID_ARGUMENT). Not retried by the SDK, and not a sign of an
+ * outage: whoever wrote the refused value is at fault.
+ */
+export function isInvalidArgument(error: unknown): boolean {
+  return anyCause(error, (cause) => cause.code === GrpcStatus.InvalidArgument);
 }
 
 /** No such workflow: the SDK's WorkflowNotFoundError, or a raw NOT_FOUND (fetching the history of none). */

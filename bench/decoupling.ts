@@ -20,7 +20,7 @@ import { startDevServer } from '../workers/dev-server';
 import type { RunningServices } from '../workers/service-workers';
 import { startServices } from '../workers/service-workers';
 import type { BenchmarkResult } from './report';
-import { installQuietRuntime, percentile } from './report';
+import { benchDataConverter, installQuietRuntime, percentile } from './report';
 import { startSyncChain } from './sync-chain/services';
 
 const shippingDelayMs = 5000;
@@ -98,15 +98,16 @@ export async function decoupling({ quick }: { quick: boolean }): Promise<Benchma
 
   installQuietRuntime();
   const server = await startDevServer();
+  const dataConverter = await benchDataConverter();
   const nativeConnection = await NativeConnection.connect({ address: server.address });
   const connection = await Connection.connect({ address: server.address });
-  const client = new Client({ connection });
+  const client = new Client({ connection, dataConverter });
   try {
     for (const condition of conditions) {
       process.stderr.write(`decoupling: this system, ${condition.name}…\n`);
       const dataDir = await mkdtemp(path.join(os.tmpdir(), 'temporal-saga-bench-'));
       const config = loadConfig({ ...process.env, TEMPORAL_ADDRESS: server.address, DATA_DIR: dataDir });
-      const deps = { connection: nativeConnection, namespace: 'default', client, config };
+      const deps = { connection: nativeConnection, namespace: 'default', client, config, dataConverter };
       const running: RunningServices[] = [
         await startServices(deps, {
           only: condition.down ? ['orders', 'inventory', 'payments'] : ['orders', 'inventory', 'payments', 'shipping'],

@@ -11,7 +11,7 @@ import { createSagaTestActivities, TestService } from '../test/sagas/activities'
 import type { ScriptedSagaInput } from '../test/sagas/workflows';
 import { startDevServer } from '../workers/dev-server';
 import type { BenchmarkResult } from './report';
-import { installQuietRuntime, percentile, progress } from './report';
+import { benchDataConverter, installQuietRuntime, percentile, progress } from './report';
 
 const plan: ScriptedSagaInput = {
   plan: [{ name: 'reserve' }, { name: 'charge' }, { name: 'ship' }, { name: 'notify' }],
@@ -36,12 +36,14 @@ export async function overhead({ quick }: { quick: boolean }): Promise<Benchmark
   const concurrency = 10;
   installQuietRuntime();
   const server = await startDevServer();
+  const dataConverter = await benchDataConverter();
   const nativeConnection = await NativeConnection.connect({ address: server.address });
   const connection = await Connection.connect({ address: server.address });
-  const client = new Client({ connection });
+  const client = new Client({ connection, dataConverter });
   const taskQueue = `bench-overhead-${randomUUID()}`;
   const worker = await Worker.create({
     connection: nativeConnection,
+    dataConverter,
     taskQueue,
     workflowsPath: require.resolve('../test/sagas/workflows'),
     activities: createSagaTestActivities(new TestService()),

@@ -6,8 +6,10 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
 import { bundleWorkflowCode, DefaultLogger, Worker } from '@temporalio/worker';
+import { loadPayloadEncryption } from '../codec/data-converter';
+import { loadConfig } from '../config';
 import type { FixtureEntry } from '../scripts/record-histories';
-import { historiesDir } from '../scripts/record-histories';
+import { fixtureKeyFile, historiesDir } from '../scripts/record-histories';
 import type { BenchmarkResult } from './report';
 import { installQuietRuntime, percentile } from './report';
 
@@ -16,6 +18,10 @@ export async function replay({ quick }: { quick: boolean }): Promise<BenchmarkRe
   const repetitions = quick ? 1 : 20;
   const manifest = JSON.parse(readFileSync(path.join(historiesDir, 'manifest.json'), 'utf8')) as FixtureEntry[];
   const tag = manifest.at(-1)!.tag;
+  // Histories recorded with encryption decrypt with the fixtures' key; older ones hold plain payloads.
+  const { dataConverter } = await loadPayloadEncryption(
+    loadConfig({ ...process.env, PAYLOAD_KEYS: '', PAYLOAD_KEY_FILE: fixtureKeyFile }),
+  );
   const bundles = {
     placeOrder: await bundleWorkflowCode({
       workflowsPath: require.resolve('../workflows'),
@@ -39,7 +45,7 @@ export async function replay({ quick }: { quick: boolean }): Promise<BenchmarkRe
     for (let run = 0; run < repetitions; run++) {
       const began = performance.now();
       await Worker.runReplayHistory(
-        { workflowBundle: bundles[entry.workflowType], replayName: entry.scenario },
+        { workflowBundle: bundles[entry.workflowType], dataConverter, replayName: entry.scenario },
         history,
         entry.workflowId,
       );

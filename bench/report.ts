@@ -2,7 +2,11 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import type { DataConverter } from '@temporalio/common';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
+import { loadPayloadEncryption } from '../codec/data-converter';
+import { formatPayloadKey, generatePayloadKey } from '../codec/payload-keys';
+import { loadConfig } from '../config';
 import type { PlotSpec } from './plot';
 import { renderSvg } from './plot';
 
@@ -26,6 +30,15 @@ export function installQuietRuntime(): void {
 }
 
 export const resultsDir = path.resolve(__dirname, 'results');
+
+/**
+ * The project's data converter for a benchmark's clients and workers: payloads encrypted as in production, with
+ * the configured keys, or a key made for this run (a benchmark keeps no history to read back).
+ */
+export async function benchDataConverter(): Promise<DataConverter> {
+  const keys = process.env.PAYLOAD_KEYS || formatPayloadKey(generatePayloadKey('bench'));
+  return (await loadPayloadEncryption(loadConfig({ ...process.env, PAYLOAD_KEYS: keys }))).dataConverter;
+}
 
 export function percentile(values: readonly number[], p: number): number {
   const sorted = [...values].sort((a, b) => a - b);

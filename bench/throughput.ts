@@ -19,7 +19,7 @@ import { startDevServer } from '../workers/dev-server';
 import { startServices } from '../workers/service-workers';
 import type { BenchmarkResult } from './report';
 import { horizontalLine } from './plot';
-import { installQuietRuntime, percentile } from './report';
+import { benchDataConverter, installQuietRuntime, percentile } from './report';
 
 /** Activities one completed order runs: 8 in the saga, 3 in its shipment workflow. */
 const activitiesPerOrder = 11;
@@ -32,9 +32,10 @@ export async function throughput({ quick }: { quick: boolean }): Promise<Benchma
   const seconds = quick ? 3 : 15;
   const bareWorkflows = quick ? 20 : 300;
   const server = await startDevServer();
+  const dataConverter = await benchDataConverter();
   const nativeConnection = await NativeConnection.connect({ address: server.address });
   const connection = await Connection.connect({ address: server.address });
-  const client = new Client({ connection });
+  const client = new Client({ connection, dataConverter });
   const rows: BenchmarkResult['rows'] = [];
   let ceiling: number;
   try {
@@ -42,6 +43,7 @@ export async function throughput({ quick }: { quick: boolean }): Promise<Benchma
     const taskQueue = `bench-bare-${randomUUID()}`;
     const worker = await Worker.create({
       connection: nativeConnection,
+      dataConverter,
       taskQueue,
       workflowsPath: require.resolve('./bare-workflow'),
       activities: { noop: async () => undefined },
@@ -69,7 +71,13 @@ export async function throughput({ quick }: { quick: boolean }): Promise<Benchma
 
     const dataDir = await mkdtemp(path.join(os.tmpdir(), 'temporal-saga-throughput-'));
     const config = loadConfig({ ...process.env, TEMPORAL_ADDRESS: server.address, DATA_DIR: dataDir });
-    const services = await startServices({ connection: nativeConnection, namespace: 'default', client, config });
+    const services = await startServices({
+      connection: nativeConnection,
+      namespace: 'default',
+      client,
+      config,
+      dataConverter,
+    });
     const http = await listen(createApp({ client, logger: createLogger('silent') }), { host: '127.0.0.1', port: 0 });
     try {
       for (const rate of rates) {

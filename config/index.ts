@@ -5,6 +5,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
+import type { PayloadKey } from '../codec/payload-keys';
+import { developmentKeyFile, parseKeyFile, parsePayloadKeys } from '../codec/payload-keys';
 import type { TaskQueues } from '../workflows/task-queues';
 import { defaultTaskQueues } from '../workflows/task-queues';
 
@@ -27,9 +29,55 @@ const pemFile = z
       return z.NEVER;
     }
   });
-const flag = z
-  .enum(['true', 'false', '1', '0', ''])
-  .transform((value) => value === 'true' || value === '1')
+/** `true` or `false`, spelled out: an empty value (`TEMPORAL_TLS=` in an env file) is a mistake, not a choice. */
+const trueOrFalse = z
+  .enum(['true', 'false'], { error: 'expected true or false (unset for the default)' })
+  .transform((value) => value === 'true');
+
+/** `PAYLOAD_KEYS`: `<id>:<base64 of 32 bytes>`, comma-separated, newest first; empty is unset. */
+const payloadKeyList = z
+  .string()
+  .transform((list, context): PayloadKey[] | undefined => {
+    if (list.trim() === '') return undefined;
+    const parsed = parsePayloadKeys(list.split(','));
+    if (parsed.success) return parsed.keys;
+    for (const message of parsed.problems) context.addIssue({ code: 'custom', message });
+    return z.NEVER;
+  })
+  .optional();
+/** `PAYLOAD_KEY_FILE`: a file of keys, one a line, read at start; empty is unset. */
+const payloadKeyFile = z
+  .string()
+  .transform((file, context): { file: string; keys: PayloadKey[] } | undefined => {
+    if (file.trim() === '') return undefined;
+    let text: string;
+    try {
+      text = readFileSync(path.resolve(file), 'utf8');
+    } catch (error) {
+      context.addIssue({ code: 'custom', message: `cannot read ${file}: ${(error as NodeJS.ErrnoException).code}` });
+      return z.NEVER;
+    }
+    const parsed = parseKeyFile(text);
+    if (parsed.success && parsed.keys.length > 0) return { file: path.resolve(file), keys: parsed.keys };
+    const problems = parsed.success ? ['holds no key'] : parsed.problems;
+    for (const message of problems) context.addIssue({ code: 'custom', message: `${file}: ${message}` });
+    return z.NEVER;
+  })
+  .optional();
+/** Comma-separated origins (`scheme://host[:port]`), as a browser sends them in `Origin`. */
+const originList = z
+  .string()
+  .transform((list, context) => {
+    const origins = list
+      .split(',')
+      .map((origin) => origin.trim())
+      .filter(Boolean);
+    for (const origin of origins) {
+      if (URL.canParse(origin) && new URL(origin).origin === origin) continue;
+      context.addIssue({ code: 'custom', message: `'${origin}' is not an origin such as http://localhost:8080` });
+    }
+    return origins;
+  })
   .optional();
 
 const EnvSchema = z
@@ -37,7 +85,7 @@ const EnvSchema = z
     TEMPORAL_ADDRESS: hostAndPort.optional(),
     TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
     TEMPORAL_API_KEY: z.string().min(1).optional(),
-    TEMPORAL_TLS: flag,
+    TEMPORAL_TLS: trueOrFalse.optional(),
     TEMPORAL_TLS_CERT: pemFile.optional(),
     TEMPORAL_TLS_KEY: pemFile.optional(),
     TEMPORAL_TLS_CA: pemFile.optional(),
@@ -67,11 +115,45 @@ const EnvSchema = z
       .min(1)
       .refine((value) => value === 'none' || existsSync(path.resolve(value)), 'no bundle at that path (npm run build)')
       .optional(),
+    NODE_ENV: z.string().optional(),
+    PAYLOAD_KEYS: payloadKeyList,
+    PAYLOAD_KEY_FILE: payloadKeyFile,
+    CODEC_SERVER_HOST: z.string().min(1).default('127.0.0.1'),
+    CODEC_SERVER_PORT: port.default(8234),
+    CODEC_SERVER_TOKEN: z.string().min(16, 'use at least 16 characters').optional(),
+    CODEC_SERVER_ORIGINS: originList,
   })
   .refine((vars) => (vars.TEMPORAL_TLS_CERT === undefined) === (vars.TEMPORAL_TLS_KEY === undefined), {
     message: 'set both TEMPORAL_TLS_CERT and TEMPORAL_TLS_KEY (a client certificate needs its key), or neither',
     path: ['TEMPORAL_TLS_KEY'],
+  })
+  .refine((vars) => vars.NODE_ENV !== 'production' || vars.PAYLOAD_KEYS || vars.PAYLOAD_KEY_FILE, {
+    message:
+      'required when NODE_ENV=production: <id>:<base64 of 32 random bytes>, newest first (or a file in PAYLOAD_KEY_FILE)',
+    path: ['PAYLOAD_KEYS'],
+  })
+  .refine((vars) => !vars.PAYLOAD_KEYS?.some(({ id }) => vars.PAYLOAD_KEY_FILE?.keys.some((key) => key.id === id)), {
+    message: 'a key id is both here and in PAYLOAD_KEYS: give each key one id',
+    path: ['PAYLOAD_KEY_FILE'],
   });
+
+/**
+ * The keys that encrypt payloads: configured (`PAYLOAD_KEYS`, then `PAYLOAD_KEY_FILE`'s, newest first), or, in
+ * development with none configured, a key file the first process makes under the data folder.
+ */
+export type PayloadKeysConfig =
+  | {
+      kind: 'configured';
+      /** Newest first: the first encrypts, every one decrypts. */
+      keys: readonly PayloadKey[];
+      /** Where they came from, for start-up lines, e.g. `PAYLOAD_KEYS`. */
+      source: string;
+    }
+  | {
+      kind: 'development';
+      /** @default <dataDir>/payload-keys */
+      file: string;
+    };
 
 export interface Config {
   temporal: {
@@ -118,6 +200,27 @@ export interface Config {
    * `<dataDir>/<service>.sqlite`.
    */
   databaseUrls: Record<'orders' | 'inventory' | 'payments' | 'shipping', string | undefined>;
+  /** `NODE_ENV=production`: no development fallbacks; a payload key and the codec server's token are required. */
+  production: boolean;
+  /** The keys of the payload codec. */
+  payloadKeys: PayloadKeysConfig;
+  /** The codec server, which decodes payloads for the Web UI and the `temporal` CLI. */
+  codecServer: {
+    /** @default 127.0.0.1 */
+    host: string;
+    /** @default 8234 */
+    port: number;
+    /**
+     * The bearer token callers must send. Unset: in development, one kept in `<dataDir>/codec-server-token`
+     * (made on first start); in production the codec server does not start.
+     */
+    token: string | undefined;
+    /**
+     * Origins whose pages may call it (CORS): the Web UI's. @default the Web UI's origin (`TEMPORAL_UI_URL`, or the
+     * embedded one under `npm start`); none without one
+     */
+    allowedOrigins: string[] | undefined;
+  };
   api: {
     /** @default 3000 */
     port: number;
@@ -187,6 +290,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       payments: vars.PAYMENTS_DATABASE_URL,
       shipping: vars.SHIPPING_DATABASE_URL,
     },
+    production: vars.NODE_ENV === 'production',
+    payloadKeys: payloadKeysConfig(vars.PAYLOAD_KEYS, vars.PAYLOAD_KEY_FILE, dataDir),
+    codecServer: {
+      host: vars.CODEC_SERVER_HOST,
+      port: vars.CODEC_SERVER_PORT,
+      token: vars.CODEC_SERVER_TOKEN,
+      allowedOrigins: vars.CODEC_SERVER_ORIGINS,
+    },
     api: {
       port: vars.PORT,
       host: vars.HOST,
@@ -197,4 +308,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       temporalTimeoutMs: vars.TEMPORAL_RPC_TIMEOUT_MS,
     },
   };
+}
+
+function payloadKeysConfig(
+  listed: readonly PayloadKey[] | undefined,
+  filed: { file: string; keys: readonly PayloadKey[] } | undefined,
+  dataDir: string,
+): PayloadKeysConfig {
+  if (!listed && !filed) return { kind: 'development', file: developmentKeyFile(dataDir) };
+  const keys = [...(listed ?? []), ...(filed?.keys ?? [])];
+  const sources = [...(listed ? ['PAYLOAD_KEYS'] : []), ...(filed ? [`PAYLOAD_KEY_FILE ${filed.file}`] : [])];
+  return { kind: 'configured', keys, source: sources.join(' and ') };
 }

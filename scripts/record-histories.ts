@@ -3,7 +3,8 @@
  * real services, and writes each workflow's event history to test/fixtures/histories/<tag>/, listed in the
  * manifest (scenario, workflow type, id, code version). Histories of earlier tags stay: they are the sagas that an
  * older version of the code started, and the replay suite replays every tag against the current code, on every
- * test run. Record a new tag after each change to a workflow (behind `patched()`).
+ * test run. Record a new tag after each change to a workflow (behind `patched()`). Payloads are encrypted, as in
+ * any history, with the fixtures' own key ({@link fixtureKeyFile}); tags recorded before encryption hold plain ones.
  *
  * Histories of the order saga come from the real services; the engine's own scenarios (an escalation resolved by
  * an operator, a parallel group that fails) from the test sagas in test/sagas/.
@@ -18,6 +19,7 @@ import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { orderTrigger, orderWorkflowId } from '../api/orders/trigger';
 import { cancelSaga, getSagaState, resolveCompensation, startSaga } from '../api/saga/client';
+import { loadPayloadEncryption } from '../codec/data-converter';
 import { loadConfig } from '../config';
 import { createSagaTestActivities, TestService } from '../test/sagas/activities';
 import { orderRequest, undeliverableAddress } from '../test/fixtures/orders';
@@ -28,6 +30,11 @@ import type { RunningServices } from '../workers/service-workers';
 import { startServices } from '../workers/service-workers';
 
 export const historiesDir = path.resolve(__dirname, '../test/fixtures/histories');
+/**
+ * The key the recorded histories are encrypted with, committed beside them so that the replay test and benchmark
+ * decrypt them: a test key that protects nothing else.
+ */
+export const fixtureKeyFile = path.join(historiesDir, 'payload-keys');
 const sagaTestQueue = 'saga-fixtures';
 
 export interface FixtureEntry {
@@ -72,7 +79,7 @@ const scenarios: { name: string; run: (recorder: Recorder) => Promise<{ workflow
     {
       name: 'order-out-of-stock',
       run: async ({ order }) => ({
-        workflowId: await order({ items: [{ sku: 'SKU-SOLD-OUT', quantity: 1, unitPriceCents: 100 }] }),
+        workflowId: await order({ items: [{ sku: 'SKU-SOLD-OUT', quantity: 1 }] }),
       }),
     },
     {
@@ -177,15 +184,23 @@ async function main(): Promise<void> {
   Runtime.install({ logger: new DefaultLogger('ERROR') });
   const server = await startDevServer();
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'temporal-saga-record-'));
-  const config = loadConfig({ ...process.env, TEMPORAL_ADDRESS: server.address, DATA_DIR: dataDir });
+  const config = loadConfig({
+    ...process.env,
+    TEMPORAL_ADDRESS: server.address,
+    DATA_DIR: dataDir,
+    PAYLOAD_KEYS: '',
+    PAYLOAD_KEY_FILE: fixtureKeyFile,
+  });
+  const { dataConverter } = await loadPayloadEncryption(config);
   const nativeConnection = await NativeConnection.connect({ address: server.address });
   const connection = await Connection.connect({ address: server.address });
-  const client = new Client({ connection });
-  const deps = { connection: nativeConnection, namespace: 'default', client, config };
+  const client = new Client({ connection, dataConverter });
+  const deps = { connection: nativeConnection, namespace: 'default', client, config, dataConverter };
   const running: RunningServices[] = [await startServices(deps, { only: ['orders', 'inventory', 'payments'] })];
   const service = new TestService();
   const sagaWorker = await Worker.create({
     connection: nativeConnection,
+    dataConverter,
     taskQueue: sagaTestQueue,
     workflowsPath: require.resolve('../test/sagas/workflows'),
     activities: createSagaTestActivities(service),

@@ -9,6 +9,7 @@ import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import type { HistoryAndWorkflowId } from '@temporalio/common';
 import { bundleWorkflowCode, DefaultLogger, Runtime, Worker } from '@temporalio/worker';
+import { loadPayloadEncryption } from '../codec/data-converter';
 import { loadConfig } from '../config';
 import { temporalConnectionOptions } from '../config/temporal';
 import { workflowsPath } from '../workers/service-worker';
@@ -36,10 +37,12 @@ async function main(): Promise<number> {
   const options = parseArguments(process.argv.slice(2));
   const config = loadConfig();
   Runtime.install({ logger: new DefaultLogger('ERROR') });
+  // The histories hold encrypted payloads: the replayer decrypts them with the workers' keys.
+  const { dataConverter } = await loadPayloadEncryption(config);
   const connectionOptions = temporalConnectionOptions(config);
   const connection = await Connection.connect(connectionOptions);
   try {
-    const client = new Client({ connection, namespace: config.temporal.namespace });
+    const client = new Client({ connection, namespace: config.temporal.namespace, dataConverter });
     console.log(`Replaying up to ${options.limit} workflow(s) matching: ${options.query}`);
     console.log(`  from ${connectionOptions.address} (namespace '${config.temporal.namespace}')`);
     console.log(`  against ${path.relative(process.cwd(), options.workflows) || options.workflows}`);
@@ -56,7 +59,7 @@ async function main(): Promise<number> {
     const failed: string[] = [];
     let replayed = 0;
     for await (const result of Worker.runReplayHistories(
-      { workflowBundle: bundle, replayName: 'pre-deploy' },
+      { workflowBundle: bundle, dataConverter, replayName: 'pre-deploy' },
       histories(),
     )) {
       replayed += 1;

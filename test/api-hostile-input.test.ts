@@ -1,13 +1,17 @@
 /**
  * Property-based: hundreds of malformed and hostile requests (fixed seed, so a failure replays) against the real
- * API. None may be a 5xx, none may start a workflow, and the API must keep answering.
+ * API. None may be a 5xx, none may start a workflow, and the API must keep answering. Then the edges of the HTTP
+ * surface itself: methods a route does not have, and the operator token's header.
  */
+import { randomUUID } from 'node:crypto';
+import type { IncomingHttpHeaders } from 'node:http';
+import http from 'node:http';
 import fc from 'fast-check';
 import { orderRequest } from './fixtures/orders';
 import { ordersStartedSince } from './orders';
 import { request } from './http';
 import type { TestSystem } from './system';
-import { startTestSystem } from './system';
+import { startTestSystem, testOperatorToken } from './system';
 
 const runs = 600;
 
@@ -57,6 +61,8 @@ const hostileRequest = fc.record({
       "/orders?customerId=a' OR 'b'='b",
       '/orders?pageSize=-1',
       '/orders?cursor=!!!',
+      '/orders?cursor=yny6e',
+      '/orders?customerId=dg010WPkEA2jI3dKfJFBbR&pageSize=82&cursor=yny6e&status=dispatched',
       '/orders?wait=forever',
       '/../../etc/passwd',
       '/orders/%00',
@@ -75,6 +81,29 @@ const hostileRequest = fc.record({
   }),
   body: hostileBody,
 });
+
+interface RawResponse {
+  status: number;
+  headers: IncomingHttpHeaders;
+  body: string;
+}
+
+/** A request with any method: fetch refuses TRACE, and these tests need it. */
+function send(url: string, method: string, headers: Record<string, string> = {}, body?: string): Promise<RawResponse> {
+  return new Promise((resolve, reject) => {
+    const outgoing = http.request(url, { method, headers }, (response) => {
+      let text = '';
+      response.setEncoding('utf8');
+      response.on('data', (chunk: string) => (text += chunk));
+      response.on('end', () => resolve({ status: response.statusCode ?? 0, headers: response.headers, body: text }));
+    });
+    outgoing.on('error', reject);
+    outgoing.end(body);
+  });
+}
+
+const problemTypeOf = (response: RawResponse) =>
+  response.body ? (JSON.parse(response.body) as { type?: string }).type : undefined;
 
 describe('hostile input', () => {
   let system: TestSystem;
@@ -120,4 +149,95 @@ describe('hostile input', () => {
     expect((await request(`${system.apiUrl}/healthz`)).status).toBe(200); // still answering
     expect(await ordersStartedSince(system, startedAt)).toEqual([]);
   }, 120_000);
+  it('answers a method a route does not have with 405 and Allow, and OPTIONS with 204 and Allow', async () => {
+    const orderId = randomUUID();
+    const getOnly = 'GET, HEAD, OPTIONS';
+    const postOnly = 'OPTIONS, POST';
+    const refused: [method: string, path: string, allow: string][] = [
+      ['TRACE', '/orders', 'GET, HEAD, OPTIONS, POST'],
+      ['DELETE', '/orders', 'GET, HEAD, OPTIONS, POST'],
+      ['TRACE', '/healthz', getOnly],
+      ['POST', '/readyz', getOnly],
+      ['PUT', '/openapi.json', getOnly],
+      ['DELETE', `/orders/${orderId}`, getOnly],
+      ['PATCH', `/orders/${orderId}`, getOnly],
+      ['GET', `/orders/${orderId}/cancel`, postOnly],
+      ['HEAD', `/orders/${orderId}/cancel`, postOnly],
+      ['DELETE', `/orders/${orderId}/history`, getOnly],
+      ['PUT', `/orders/${orderId}/compensations/resolve`, postOnly],
+    ];
+    const answers = await Promise.all(
+      refused.map(async ([method, path]) => {
+        const response = await send(`${system.apiUrl}${path}`, method);
+        return {
+          request: `${method} ${path}`,
+          status: response.status,
+          allow: response.headers.allow,
+          contentType: response.headers['content-type'],
+          type: problemTypeOf(response),
+        };
+      }),
+    );
+    expect(answers).toEqual(
+      refused.map(([method, path, allow]) => ({
+        request: `${method} ${path}`,
+        status: 405,
+        allow,
+        contentType: 'application/problem+json; charset=utf-8',
+        // A HEAD answer has no body.
+        type: method === 'HEAD' ? undefined : 'urn:temporal-saga:problem:method-not-allowed',
+      })),
+    );
+
+    const options = await send(`${system.apiUrl}/orders`, 'OPTIONS');
+    expect({ status: options.status, allow: options.headers.allow, body: options.body }).toEqual({
+      status: 204,
+      allow: 'GET, HEAD, OPTIONS, POST',
+      body: '',
+    });
+    expect((await send(`${system.apiUrl}/orders/${orderId}/cancel`, 'OPTIONS')).headers.allow).toBe(postOnly);
+
+    // HEAD stays what express makes of a GET route; a path no route serves stays a 404, whatever the method.
+    expect((await send(`${system.apiUrl}/healthz`, 'HEAD')).status).toBe(200);
+    expect((await send(`${system.apiUrl}/orders/${orderId}`, 'HEAD')).status).toBe(404);
+    for (const [method, path] of [
+      ['TRACE', '/nowhere'],
+      ['OPTIONS', '/nowhere'],
+      ['DELETE', `/orders/${orderId}/nowhere`],
+    ] as const) {
+      const response = await send(`${system.apiUrl}${path}`, method);
+      expect({ request: `${method} ${path}`, status: response.status, type: problemTypeOf(response) }).toEqual({
+        request: `${method} ${path}`,
+        status: 404,
+        type: 'urn:temporal-saga:problem:not-found',
+      });
+    }
+  });
+
+  it('reads the Authorization scheme in any case, and still wants the token exactly', async () => {
+    // An order that does not exist: a request the token lets through ends in 404, one it stops in 401 or 403.
+    const resolve = async (authorization?: string) =>
+      (
+        await send(
+          `${system.apiUrl}/orders/${randomUUID()}/compensations/resolve`,
+          'POST',
+          { 'content-type': 'application/json', ...(authorization === undefined ? {} : { authorization }) },
+          JSON.stringify({ step: 'chargePayment', action: 'skip' }),
+        )
+      ).status;
+    const expected: [authorization: string, status: number][] = [
+      [`Bearer ${testOperatorToken}`, 404],
+      [`bearer ${testOperatorToken}`, 404],
+      [`BEARER ${testOperatorToken}`, 404],
+      [`bEaReR  ${testOperatorToken}`, 404],
+      [`Bearer ${testOperatorToken.toUpperCase()}`, 403],
+      [`bearer ${testOperatorToken}x`, 403],
+      ['Bearer wrong', 403],
+      [`Basic ${Buffer.from(`operator:${testOperatorToken}`).toString('base64')}`, 401],
+      [`Bearer${testOperatorToken}`, 401],
+    ];
+    const answered = await Promise.all(expected.map(async ([header]) => [header, await resolve(header)]));
+    expect(answered).toEqual(expected);
+    expect(await resolve()).toBe(401);
+  });
 });

@@ -257,6 +257,72 @@ describe('the order API', () => {
       ]);
     });
 
+    it('refuses with 400 a cursor it did not hand out for the same filters, and pages with its own', async () => {
+      const list = (query: string) => request(`${system.apiUrl}/orders?${query}`);
+      const cursorRefused = {
+        status: 400,
+        body: expect.objectContaining({
+          type: 'urn:temporal-saga:problem:validation-error',
+          issues: [
+            {
+              path: 'cursor',
+              code: 'invalid_cursor',
+              message: 'expected the nextCursor of a previous page with the same filters',
+            },
+          ],
+        }) as unknown,
+      };
+      // What a client tried, with Temporal up: it was a 503 once the SDK's retries of Temporal's UNKNOWN had used
+      // the API's deadline.
+      const tried = await list('customerId=dg010WPkEA2jI3dKfJFBbR&pageSize=82&cursor=yny6e&status=dispatched');
+      expect(tried).toMatchObject(cursorRefused);
+
+      const customerId = `customer-${randomUUID()}`;
+      const orderIds = await Promise.all([1, 2].map(() => placeOrder(system.apiUrl, { customerId })));
+      for (const orderId of orderIds) await orderReaches(system.apiUrl, orderId, ['completed']);
+      const filters = `customerId=${customerId}&status=completed`;
+      await eventually(async () => {
+        const body = (await list(`${filters}&pageSize=50`)).body as { items?: unknown[] };
+        return body.items?.length === orderIds.length ? true : undefined;
+      });
+      const firstPage = (await list(`${filters}&pageSize=1`)).body as {
+        items: { orderId: string }[];
+        nextCursor: string;
+      };
+      const cursor = firstPage.nextCursor;
+      expect(cursor).toMatch(/^[\w-]+$/);
+
+      const temporalToken = (runId: unknown) =>
+        Buffer.from(
+          JSON.stringify({ CloseTime: '9999-12-31T23:59:59Z', StartTime: new Date().toISOString(), RunID: runId }),
+        ).toString('base64url');
+      const otherCustomer = `customer-${randomUUID()}`;
+      const forged = {
+        'made up': `${filters}&cursor=AAAAAAAAAAAAAAAAAAAAAAAA`,
+        "Temporal's own page token, as cursors were before": `${filters}&cursor=${temporalToken(randomUUID())}`,
+        'a page token Temporal cannot parse': `${filters}&cursor=${temporalToken(5)}`,
+        'cut short': `${filters}&cursor=${cursor.slice(0, -3)}`,
+        'one character changed': `${filters}&cursor=${cursor.slice(0, 5)}${cursor[5] === 'A' ? 'B' : 'A'}${cursor.slice(6)}`,
+        'with another status': `customerId=${customerId}&status=cancelled&cursor=${cursor}`,
+        "with another customer's id": `customerId=${otherCustomer}&status=completed&cursor=${cursor}`,
+        'without the filters': `cursor=${cursor}`,
+      };
+      const answers = await Promise.all(
+        Object.entries(forged).map(async ([forgery, query]) => [forgery, await list(query)] as const),
+      );
+      expect(Object.fromEntries(answers)).toEqual(
+        Object.fromEntries(Object.keys(forged).map((forgery) => [forgery, expect.objectContaining(cursorRefused)])),
+      );
+
+      // The cursor it gave pages on, whatever the page size.
+      const secondPage = (await list(`${filters}&pageSize=5&cursor=${cursor}`)).body as {
+        items: { orderId: string }[];
+        nextCursor?: string;
+      };
+      expect(secondPage.nextCursor).toBeUndefined();
+      expect([...firstPage.items, ...secondPage.items].map((item) => item.orderId).sort()).toEqual(orderIds.sort());
+    });
+
     it("reads a declined order's history as a timeline of its steps and compensations, in order", async () => {
       const orderId = await placeOrder(system.apiUrl, { paymentToken: 'tok_declined' });
       await orderReaches(system.apiUrl, orderId, ['cancelled']);
@@ -278,18 +344,18 @@ describe('the order API', () => {
         .filter((entry) => entry.type === 'step' && entry.event !== 'started')
         .map((entry) => `${entry.kind} ${entry.step} ${entry.event}`);
       expect(steps).toEqual([
-        'action createOrder scheduled',
-        'action createOrder completed',
         'action reserveStock scheduled',
         'action reserveStock completed',
+        'action createOrder scheduled',
+        'action createOrder completed',
         'action screenPayment scheduled',
         'action screenPayment completed',
         'action chargePayment scheduled',
         'action chargePayment failed',
-        'compensation reserveStock scheduled',
-        'compensation reserveStock completed',
         'compensation createOrder scheduled',
         'compensation createOrder completed',
+        'compensation reserveStock scheduled',
+        'compensation reserveStock completed',
       ]);
       expect(timeline.filter((entry) => entry.type === 'status').map((entry) => entry.status)).toEqual([
         'running',

@@ -9,6 +9,7 @@ import type { HttpServer } from '../api/server';
 import { listen } from '../api/server';
 import type { DevServer } from '../workers/dev-server';
 import { startDevServer } from '../workers/dev-server';
+import { testDataConverter } from './env';
 import { orderRequest } from './fixtures/orders';
 import { eventually, postJson, request } from './http';
 import { freePort } from './processes';
@@ -23,7 +24,7 @@ describe('the API while Temporal is down', () => {
     server = await startDevServer({ port });
     connection = await Connection.connect({ address: server.address });
     const app = createApp({
-      client: new Client({ connection }),
+      client: new Client({ connection, dataConverter: await testDataConverter() }),
       logger: createLogger('silent'),
     });
     http = await listen(app, { host: '127.0.0.1', port: 0 });

@@ -1,12 +1,13 @@
 /**
  * Invalid configuration stops a process at start, before any work: exit code 1 and one line on stderr that names
  * what is wrong. Each case runs a real service worker process (and the API for its own settings) with one bad
- * variable in an otherwise valid environment.
+ * variable in an otherwise valid environment. Defaults that depend on other variables are read with `loadConfig`.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { loadConfig } from '../config';
 import { cleanEnv, freePort } from './processes';
 
 const projectRoot = path.resolve(__dirname, '..');
@@ -56,6 +57,11 @@ describe('invalid configuration fails at start with one line and exit code 1', (
       line: /^Invalid configuration: TEMPORAL_TLS_KEY: set both TEMPORAL_TLS_CERT and TEMPORAL_TLS_KEY/,
     },
     {
+      problem: 'an empty TEMPORAL_TLS beside an API key (it used to turn TLS off)',
+      vars: { TEMPORAL_API_KEY: 'a-cloud-api-key', TEMPORAL_TLS: '' },
+      line: /^Invalid configuration: TEMPORAL_TLS: expected true or false \(unset for the default\)$/,
+    },
+    {
       problem: 'a bad port',
       vars: { METRICS_PORT: '70000' },
       line: /^Invalid configuration: METRICS_PORT: Too big: expected number to be <=65535$/,
@@ -64,6 +70,16 @@ describe('invalid configuration fails at start with one line and exit code 1', (
       problem: 'a bad database URL',
       vars: { ORDERS_DATABASE_URL: 'orders.example:5432/orders' },
       line: /^Invalid configuration: ORDERS_DATABASE_URL: expected postgres:\/\/user:password@host:port\/db$/,
+    },
+    {
+      problem: 'no payload key in production',
+      vars: { NODE_ENV: 'production' },
+      line: /^Invalid configuration: PAYLOAD_KEYS: required when NODE_ENV=production: <id>:<base64 of 32 random bytes>, newest first \(or a file in PAYLOAD_KEY_FILE\)$/,
+    },
+    {
+      problem: 'a payload key of the wrong length',
+      vars: { PAYLOAD_KEYS: 'k1:c2hvcnQ=' },
+      line: /^Invalid configuration: PAYLOAD_KEYS: entry 1: key 'k1' is 5 bytes, expected 32$/,
     },
   ])('a service worker with $problem', ({ vars, line }) => {
     const { exitCode, stderr } = start('workers/orders.ts', { ...env, ...vars });
@@ -76,5 +92,23 @@ describe('invalid configuration fails at start with one line and exit code 1', (
       exitCode: 1,
       stderr: [expect.stringMatching(/^Invalid configuration: PORT: Invalid input: expected number, received NaN$/)],
     });
+  });
+});
+
+describe('TEMPORAL_TLS', () => {
+  const tlsWith = (vars: NodeJS.ProcessEnv) => loadConfig(vars).temporal.tls;
+
+  it('is on with an API key or a client certificate when unset, off without, and true or false decide', () => {
+    expect(tlsWith({})).toBe(false);
+    expect(tlsWith({ TEMPORAL_API_KEY: 'a-cloud-api-key' })).toBe(true);
+    expect(tlsWith({ TEMPORAL_TLS_CERT: __filename, TEMPORAL_TLS_KEY: __filename })).toBe(true);
+    expect(tlsWith({ TEMPORAL_API_KEY: 'a-cloud-api-key', TEMPORAL_TLS: 'false' })).toBe(false);
+    expect(tlsWith({ TEMPORAL_TLS: 'true' })).toBe(true);
+  });
+
+  it.each(['', ' ', '1', '0', 'yes', 'TRUE', 'off'])('refuses %j instead of guessing', (value) => {
+    expect(() => loadConfig({ TEMPORAL_API_KEY: 'a-cloud-api-key', TEMPORAL_TLS: value })).toThrow(
+      /^Invalid configuration: TEMPORAL_TLS: expected true or false \(unset for the default\)$/,
+    );
   });
 });

@@ -1,9 +1,15 @@
 /** What the global setup hands the test files, and how they read it. */
+import type { DataConverter } from '@temporalio/common';
+import { loadPayloadEncryption } from '../codec/data-converter';
+import { loadConfig } from '../config';
+
 export const testEnv = {
   address: 'TEMPORAL_ADDRESS',
   namespace: 'TEMPORAL_NAMESPACE',
   workflowBundle: 'TEST_WORKFLOW_BUNDLE',
   sagaBundle: 'TEST_SAGA_BUNDLE',
+  /** The run's own payload key, through the configuration as every process takes it. */
+  payloadKeys: 'PAYLOAD_KEYS',
 } as const;
 
 export interface TestEnv {
@@ -23,4 +29,9 @@ export function readTestEnv(): TestEnv {
     throw new Error('Run the tests through jest: the global setup was skipped.');
   }
   return { address, namespace: process.env[testEnv.namespace] ?? 'default', workflowBundlePath, sagaBundlePath };
+}
+
+/** The project's data converter with the run's payload key: what a test's own clients and workers use. */
+export async function testDataConverter(env: NodeJS.ProcessEnv = process.env): Promise<DataConverter> {
+  return (await loadPayloadEncryption(loadConfig(env))).dataConverter;
 }

@@ -1,18 +1,21 @@
 /**
- * Once per test run: a fresh, in-memory Temporal dev server on free ports (unless TEMPORAL_ADDRESS names one
- * already running) and the workflow bundles (the order system's, the engine tests' sagas) that every test file's
- * workers load, instead of bundling per test.
- * Both reach the test files through environment variables, which jest's workers inherit.
+ * Once per test run: a payload key of its own, a fresh, in-memory Temporal dev server on free ports (unless
+ * TEMPORAL_ADDRESS names one already running) and the workflow bundles (the order system's, the engine tests'
+ * sagas) that every test file's workers load, instead of bundling per test.
+ * All reach the test files through environment variables, which jest's workers inherit.
  */
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
+import { formatPayloadKey, generatePayloadKey } from '../codec/payload-keys';
 import { startDevServer } from '../workers/dev-server';
 import { serviceWorkerLogger, workflowsPath } from '../workers/service-worker';
 import { testEnv } from './env';
 
 export default async function globalSetup(): Promise<void> {
+  // Every process of the run (test files, the services they launch) encrypts payloads with one key of its own.
+  process.env[testEnv.payloadKeys] = formatPayloadKey(generatePayloadKey(`test-${Date.now()}`));
   if (!process.env[testEnv.address]) {
     const server = await startDevServer();
     process.env[testEnv.address] = server.address;

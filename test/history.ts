@@ -1,5 +1,6 @@
 /** Reads a workflow's event history the way the engine's tests assert on it: activities in event order. */
 import type { WorkflowHandle } from '@temporalio/client';
+import type { Payload, PayloadCodec } from '@temporalio/common';
 import type { temporal } from '@temporalio/proto';
 
 export interface ActivityEvent {
@@ -18,8 +19,26 @@ function decodeJson(payload: temporal.api.common.v1.IPayload | null | undefined)
   return payload?.data ? JSON.parse(Buffer.from(payload.data).toString('utf8')) : undefined;
 }
 
+/** `payload` through `codecs`, last first, as a worker decodes it. */
+async function decoded(codecs: readonly PayloadCodec[], payload: Payload): Promise<Payload> {
+  let payloads = [payload];
+  for (const codec of [...codecs].reverse()) payloads = await codec.decode(payloads);
+  return payloads[0]!;
+}
+
+/**
+ * The workflow's events, with the payloads the helpers below read (an activity's input, its summary) decoded
+ * through the handle's client codecs: the history holds them encrypted.
+ */
 export async function historyOf(handle: WorkflowHandle): Promise<HistoryEvent[]> {
-  return (await handle.fetchHistory()).events ?? [];
+  const events = (await handle.fetchHistory()).events ?? [];
+  const codecs = handle.client.options.loadedDataConverter.payloadCodecs;
+  for (const event of events) {
+    const input = event.activityTaskScheduledEventAttributes?.input;
+    if (input?.payloads?.[0]) input.payloads[0] = await decoded(codecs, input.payloads[0]);
+    if (event.userMetadata?.summary) event.userMetadata.summary = await decoded(codecs, event.userMetadata.summary);
+  }
+  return events;
 }
 
 /** Every activity event, with the activity type and step of its scheduled event. */

@@ -4,7 +4,7 @@
  * it, exit code 1, and nothing left running.
  */
 import { execFileSync } from 'node:child_process';
-import { chmod, mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import type { Server } from 'node:net';
 import { createServer } from 'node:net';
 import os from 'node:os';
@@ -44,17 +44,32 @@ describe('npm start', () => {
   });
 
   it('serves an order placed before a restart and leaves no process behind on Ctrl-C or SIGTERM', async () => {
-    const [temporalPort, uiPort, apiPort] = [await freePort(), await freePort(), await freePort()];
+    const [temporalPort, uiPort, apiPort, codecPort] = [
+      await freePort(),
+      await freePort(),
+      await freePort(),
+      await freePort(),
+    ];
     const env = cleanEnv({
       DATA_DIR: dataDir,
       TEMPORAL_PORT: String(temporalPort),
       TEMPORAL_UI_PORT: String(uiPort),
       PORT: String(apiPort),
+      CODEC_SERVER_PORT: String(codecPort),
     });
     const api = `http://127.0.0.1:${apiPort}`;
 
     const first = await npmStart(env);
     expect(first.output()).toContain(`http://localhost:${uiPort}`);
+    // No key configured: a development key, kept in DATA_DIR for the next start, and said so.
+    const keyFile = path.join(dataDir, 'payload-keys');
+    const keyLine = new RegExp(`encrypted with key '(dev-\\w+)' from the development key file ${keyFile}, made now`);
+    const [, keyId] = keyLine.exec(first.output()) ?? [];
+    expect(keyId).toBeDefined();
+    expect(await readFile(keyFile, 'utf8')).toContain(`${keyId}:`);
+    // The Web UI decodes through the codec server npm start runs.
+    const settings = await request(`http://localhost:${uiPort}/api/v1/settings`);
+    expect(settings.body).toMatchObject({ Codec: { Endpoint: `http://127.0.0.1:${codecPort}` } });
     const accepted = await postJson(`${api}/orders`, orderRequest());
     expect(accepted.status).toBe(202);
     const { orderId, links } = accepted.body as { orderId: string; links: { webUi: string } };
@@ -80,6 +95,8 @@ describe('npm start', () => {
     expect(first.output()).toContain('Stopped.');
 
     const second = await npmStart(env);
+    expect(second.output()).toContain(`encrypted with key '${keyId}' from the development key file ${keyFile}\n`);
+    // The order written under that key reads back after the restart.
     const restarted = await request(`${api}/orders/${orderId}`);
     expect(restarted.status).toBe(200);
     expect(restarted.body).toMatchObject({ orderId, status: 'completed' });
@@ -110,6 +127,7 @@ describe('npm start on a terminal', () => {
       TEMPORAL_PORT: String(await freePort()),
       TEMPORAL_UI_PORT: String(await freePort()),
       PORT: String(apiPort),
+      CODEC_SERVER_PORT: String(await freePort()),
     });
     // util-linux `script` runs the command on a pseudo-terminal, as a user's shell would.
     launched = launch('script', ['-qfec', `npm start --prefix ${projectRoot}`, '/dev/null'], env);
@@ -174,6 +192,19 @@ describe('npm start that cannot start', () => {
         `Port ${takenPort} on 127.0.0.1 (the embedded Temporal server) is in use by another process: stop it, or set TEMPORAL_PORT to a free port.`,
     },
     {
+      cause: 'the codec server port taken',
+      vars: () => ({ CODEC_SERVER_PORT: String(takenPort) }),
+      line: () =>
+        `Port ${takenPort} on 127.0.0.1 (the codec server) is in use by another process: stop it, or set CODEC_SERVER_PORT to a free port.`,
+    },
+    {
+      cause: 'production without a payload key',
+      vars: () => ({ NODE_ENV: 'production' }),
+      line: () =>
+        'Invalid configuration: PAYLOAD_KEYS: required when NODE_ENV=production: <id>:<base64 of 32 random bytes>, ' +
+        'newest first (or a file in PAYLOAD_KEY_FILE)',
+    },
+    {
       cause: 'a database that cannot be opened',
       vars: () => ({ ORDERS_DATABASE_URL: `postgres://orders:secret@127.0.0.1:${closedPort}/orders` }),
       line: () =>
@@ -193,6 +224,7 @@ describe('npm start that cannot start', () => {
         TEMPORAL_PORT: String(await freePort()),
         TEMPORAL_UI_PORT: String(await freePort()),
         PORT: String(await freePort()),
+        CODEC_SERVER_PORT: String(await freePort()),
         ...vars(),
       });
       const began = Date.now();

@@ -4,9 +4,10 @@
  * each: stock is conserved, a cancelled order nets zero money, a completed one was charged and shipped exactly
  * once.
  */
+import type { StockItem } from '../activities/inventory';
 import { demoCatalog } from '../activities/inventory';
 import type { PlaceOrderRequest } from '../api/orders/schema';
-import { undeliverableAddress } from './fixtures/orders';
+import { catalogTotalCents, undeliverableAddress } from './fixtures/orders';
 import { orderReaches } from './orders';
 import type { Databases } from './system';
 
@@ -45,8 +46,8 @@ export function mixedBatch(size: number, first = 0): { kind: OrderKind; request:
 function orderOf(kind: OrderKind, index: number): Partial<PlaceOrderRequest> {
   const sku = `SKU-${(index % 5) + 1}`;
   const items = [
-    { sku, quantity: (index % 3) + 1, unitPriceCents: 1000 + index },
-    { sku: 'SKU-1', quantity: 1, unitPriceCents: 500 },
+    { sku, quantity: (index % 3) + 1 },
+    { sku: 'SKU-1', quantity: 1 },
   ];
   switch (kind) {
     case 'normal':
@@ -54,7 +55,7 @@ function orderOf(kind: OrderKind, index: number): Partial<PlaceOrderRequest> {
     case 'flaky':
       return { items, paymentToken: 'tok_flaky_1' };
     case 'soldOut':
-      return { items: [...items, { sku: 'SKU-SOLD-OUT', quantity: 1, unitPriceCents: 100 }] };
+      return { items: [...items, { sku: 'SKU-SOLD-OUT', quantity: 1 }] };
     case 'declined':
       return { items, paymentToken: 'tok_declined' };
     case 'undeliverable':
@@ -93,7 +94,7 @@ export async function expectOrderInvariants(
   for (const row of stock) {
     expect({ sku: row.sku, total: row.available + row.reserved + row.shipped, reserved: row.reserved }).toEqual({
       sku: row.sku,
-      total: demoCatalog[row.sku],
+      total: demoCatalog[row.sku]?.available,
       reserved: 0,
     });
   }
@@ -138,10 +139,15 @@ export async function expectOrderInvariants(
       shipments: 1,
     });
     expect(orderCharges[0]?.amount_cents).toBe(order?.total_cents);
+    // The client sent no price: the total is the catalog's.
+    const items = JSON.parse(order?.items ?? '[]') as StockItem[];
+    expect({ orderId, total: order?.total_cents }).toEqual({ orderId, total: catalogTotalCents(items) });
     expect(orderShipments[0]?.status).toBe('dispatched');
     expect(order?.status).toBe('confirmed');
   }
-  for (const orderId of cancelled) {
-    expect(orderRows.find((row) => row.order_id === orderId)?.status).toBe('cancelled');
+  // An order is recorded once its stock is reserved: one the inventory could not fill has no row.
+  for (const { kind, orderId } of settled.filter(({ status }) => status === 'cancelled')) {
+    const row = orderRows.find((order) => order.order_id === orderId);
+    expect({ orderId, row: row?.status }).toEqual({ orderId, row: kind === 'soldOut' ? undefined : 'cancelled' });
   }
 }

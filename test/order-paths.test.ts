@@ -4,9 +4,10 @@
  */
 import { WorkflowFailedError } from '@temporalio/client';
 import { orderWorkflowId } from '../api/orders/trigger';
-import { describeError } from '../workflows/saga';
+import { causeChain, describeError } from '../workflows/saga';
 import { historyOf, lastStartOf } from './history';
-import { undeliverableAddress } from './fixtures/orders';
+import { orderRequest, undeliverableAddress } from './fixtures/orders';
+import { postJson } from './http';
 import { orderReaches, placeOrder } from './orders';
 import type { TestSystem } from './system';
 import { startTestSystem } from './system';
@@ -43,27 +44,55 @@ describe('order failure paths', () => {
       .executeTakeFirstOrThrow();
   }
 
-  it('out of stock: cancels the order, and nothing is charged or shipped', async () => {
+  it('out of stock: the order is never created, and nothing is reserved, charged or shipped', async () => {
     const orderId = await placeOrder(system.apiUrl, {
       items: [
-        { sku: 'SKU-1', quantity: 1, unitPriceCents: 100 },
-        { sku: 'SKU-SOLD-OUT', quantity: 1, unitPriceCents: 100 },
+        { sku: 'SKU-1', quantity: 1 },
+        { sku: 'SKU-SOLD-OUT', quantity: 1 },
       ],
     });
     const order = await orderReaches(system.apiUrl, orderId, ['cancelled']);
     expect(order.saga.failure).toMatchObject({ type: 'OutOfStock' });
 
     const rows = await rowsOf(orderId);
-    expect(rows.order).toMatchObject({ status: 'cancelled', cancel_reason: expect.stringMatching(/^OutOfStock: /) });
+    expect(rows.order).toBeUndefined(); // the stock is reserved first: an order it cannot fill is not recorded
     expect(rows.reservations).toEqual([]); // the whole reservation rolled back, SKU-1 included
     expect(rows.charges).toEqual([]);
     expect(rows.shipments).toEqual([]);
   });
 
+  it('tells the customer an SKU is short, never how many units are left', async () => {
+    const { available } = await stockOf('SKU-5');
+    // 11 lines of 1,000: more than the 10,000 units SKU-5 is stocked with.
+    const items = Array.from({ length: 11 }, () => ({ sku: 'SKU-5', quantity: 1000 }));
+    const waited = await postJson(`${system.apiUrl}/orders?wait=charged`, orderRequest({ items }));
+    expect(waited.status).toBe(409);
+    const message = 'Not enough of SKU-5 in stock: the order needs 11000.';
+    expect(waited.body).toMatchObject({
+      type: 'urn:temporal-saga:problem:saga-failed',
+      detail: `The order failed: ${message}`,
+      failure: { type: 'OutOfStock', message },
+    });
+    const { orderId } = waited.body as { orderId: string };
+    const order = await orderReaches(system.apiUrl, orderId, ['cancelled']);
+    expect(order.saga.failure).toEqual({ type: 'OutOfStock', message });
+    expect(JSON.stringify(order.saga.steps)).toContain(JSON.stringify({ type: 'OutOfStock', message }));
+    // The count is nowhere the customer reads: not in the problem, not in the order, not in the failure's details.
+    for (const text of [waited.body, order].map((body) => JSON.stringify(body)))
+      expect(text).not.toContain(`${available}`);
+    const ended: unknown = await system.client.workflow
+      .getHandle(orderWorkflowId(orderId))
+      .result()
+      .catch((reason: unknown) => reason);
+    const refusal = [...causeChain(ended)].find((failure) => failure.type === 'OutOfStock');
+    expect((refusal as { details?: unknown } | undefined)?.details).toEqual([{ sku: 'SKU-5', requested: 11000 }]);
+    expect(await stockOf('SKU-5')).toEqual(expect.objectContaining({ available }));
+  });
+
   it('declined payment: releases the reservation and cancels the order', async () => {
     const before = await stockOf('SKU-2');
     const orderId = await placeOrder(system.apiUrl, {
-      items: [{ sku: 'SKU-2', quantity: 3, unitPriceCents: 999 }],
+      items: [{ sku: 'SKU-2', quantity: 3 }],
       paymentToken: 'tok_declined',
     });
     const order = await orderReaches(system.apiUrl, orderId, ['cancelled']);
@@ -80,7 +109,7 @@ describe('order failure paths', () => {
   it('a payment flagged as fraud: nothing is charged, the stock is released, the order cancelled', async () => {
     const before = await stockOf('SKU-4');
     const orderId = await placeOrder(system.apiUrl, {
-      items: [{ sku: 'SKU-4', quantity: 1, unitPriceCents: 700 }],
+      items: [{ sku: 'SKU-4', quantity: 1 }],
       paymentToken: 'tok_fraud',
     });
     const order = await orderReaches(system.apiUrl, orderId, ['cancelled']);
@@ -94,7 +123,7 @@ describe('order failure paths', () => {
   it('undeliverable address: refunds the whole charge, restores the stock and cancels the order', async () => {
     const before = await stockOf('SKU-3');
     const orderId = await placeOrder(system.apiUrl, {
-      items: [{ sku: 'SKU-3', quantity: 2, unitPriceCents: 2500 }],
+      items: [{ sku: 'SKU-3', quantity: 2 }],
       shippingAddress: undeliverableAddress,
     });
     const order = await orderReaches(system.apiUrl, orderId, ['cancelled']);
@@ -120,7 +149,7 @@ describe('order failure paths', () => {
     const handle = system.client.workflow.getHandle(orderWorkflowId(orderId));
     const message =
       'compensated after requestShipment failed: Undeliverable: No courier delivers to postal code 00000. ' +
-      '(undone: chargePayment, reserveStock, createOrder)';
+      '(undone: chargePayment, createOrder, reserveStock)';
 
     // The closing event, whose failure message the Web UI shows in the workflow list and on the workflow page.
     const closed = (await historyOf(handle)).at(-1)?.workflowExecutionFailedEventAttributes?.failure;

@@ -44,14 +44,49 @@ describe('order input validation', () => {
     const body = {
       ...orderRequest(),
       customerId: 42,
-      items: [{ sku: 'SKU-1', quantity: 'two', unitPriceCents: 1.5 }],
+      items: [{ sku: 'SKU-1', quantity: 'two' }],
       shippingAddress: { ...orderRequest().shippingAddress, country: 'Germany' },
     };
     const problem = expectProblem(await postJson(`${system.apiUrl}/orders`, body), 400, 'validation-error');
     expect(problem.issues?.map((issue) => issue.path).sort()).toEqual(
-      ['customerId', 'items.0.quantity', 'items.0.unitPriceCents', 'shippingAddress.country'].sort(),
+      ['customerId', 'items.0.quantity', 'shippingAddress.country'].sort(),
     );
     for (const issue of problem.issues ?? []) expect(issue.message).not.toBe('');
+  });
+
+  it('refuses an item that sets its own price, or any other field, and names it', async () => {
+    const priced = { ...orderRequest(), items: [{ sku: 'SKU-1', quantity: 2, unitPriceCents: 1 }] };
+    const problem = expectProblem(await postJson(`${system.apiUrl}/orders`, priced), 400, 'validation-error');
+    expect(problem.issues).toEqual([
+      {
+        path: 'items.0',
+        code: 'unrecognized_keys',
+        message:
+          'Unrecognized key(s): "unitPriceCents". The inventory prices every item: send its sku and quantity only.',
+      },
+    ]);
+
+    const extra = {
+      ...orderRequest(),
+      items: [
+        { sku: 'SKU-1', quantity: 2 },
+        { sku: 'SKU-2', quantity: 1, gift: true },
+      ],
+    };
+    const unknown = expectProblem(await postJson(`${system.apiUrl}/orders`, extra), 400, 'validation-error');
+    expect(unknown.issues).toEqual([
+      { path: 'items.1', code: 'unrecognized_keys', message: expect.stringContaining('"gift"') },
+    ]);
+  });
+
+  it('refuses an address field of whitespace only and a country code no country has', async () => {
+    const body = orderRequest();
+    const blank = { ...body, shippingAddress: { ...body.shippingAddress, city: ' \t ', country: 'ZZ' } };
+    const problem = expectProblem(await postJson(`${system.apiUrl}/orders`, blank), 400, 'validation-error');
+    expect(problem.issues?.map((issue) => [issue.path, issue.code])).toEqual([
+      ['shippingAddress.city', 'too_small'],
+      ['shippingAddress.country', 'invalid_value'],
+    ]);
   });
 
   it('refuses an order with no items and one with an unknown field', async () => {

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { orderWorkflowId } from '../api/orders/trigger';
+import { OrderTotalKey } from '../workflows/search-attributes';
 import { orderRequest } from './fixtures/orders';
 import type { JsonResponse } from './http';
 import { eventually, postJson, request } from './http';
@@ -40,8 +41,8 @@ describe('placing an order over HTTP', () => {
     const completed = await orderReaches(system.apiUrl, orderId, ['completed']);
     expect(completed).toMatchObject({ orderId, status: 'completed', saga: { status: 'completed', pivotPassed: true } });
     expect(completed.saga.steps.map((step) => [step.name, step.status])).toEqual([
-      ['createOrder', 'succeeded'],
       ['reserveStock', 'succeeded'],
+      ['createOrder', 'succeeded'],
       ['screenPayment', 'succeeded'],
       ['chargePayment', 'succeeded'],
       ['requestShipment', 'succeeded'],
@@ -53,8 +54,10 @@ describe('placing an order over HTTP', () => {
     const handle = system.client.workflow.getHandle(orderWorkflowId(orderId));
     const description = await handle.describe();
     expect(description.memo).toMatchObject({ requestId }); // a log line leads to the saga, and back
-    expect(await description.staticSummary()).toBe(`Order ${orderId}: 3 item(s), 74.99, customer ${body.customerId}`);
-    expect(await description.staticDetails()).toMatch(/^SKU-1 +2 +12\.50 +25\.00$/m);
+    expect(await description.staticSummary()).toBe(`Order ${orderId}: 3 item(s), customer ${body.customerId}`);
+    expect(await description.staticDetails()).toMatch(/^SKU-1 +2$/m);
+    // The client sent no price: the inventory's catalog priced the order, and the saga published its total.
+    expect(description.typedSearchAttributes.get(OrderTotalKey)).toBe(7499);
 
     const history = await handle.fetchHistory();
     const scheduledOn = (history.events ?? []).flatMap((event) => {
@@ -86,6 +89,10 @@ describe('placing an order over HTTP', () => {
       .where('order_id', '=', orderId)
       .executeTakeFirstOrThrow();
     expect(order).toMatchObject({ status: 'confirmed', total_cents: 7499, customer_id: body.customerId });
+    expect(JSON.parse(order.items)).toEqual([
+      { sku: 'SKU-1', quantity: 2, unitPriceCents: 1250 },
+      { sku: 'SKU-2', quantity: 1, unitPriceCents: 4999 },
+    ]);
     const shipment = await shipping.selectFrom('shipments').selectAll().where('order_id', '=', orderId).execute();
     expect(shipment).toEqual([expect.objectContaining({ status: 'dispatched', shipment_id: order.shipment_id })]);
     const charges = await payments.selectFrom('charges').selectAll().where('order_id', '=', orderId).execute();
@@ -96,6 +103,16 @@ describe('placing an order over HTTP', () => {
       .where('order_id', '=', orderId)
       .execute();
     expect(reservations).toEqual([expect.objectContaining({ status: 'shipped' })]);
+    const reserved = await inventory
+      .selectFrom('reservation_items')
+      .select(['sku', 'quantity', 'unit_price_cents'])
+      .where('reservation_id', '=', reservations[0]!.reservation_id)
+      .orderBy('sku')
+      .execute();
+    expect(reserved).toEqual([
+      { sku: 'SKU-1', quantity: 2, unit_price_cents: 1250 },
+      { sku: 'SKU-2', quantity: 1, unit_price_cents: 4999 },
+    ]);
     const notifications = await orders
       .selectFrom('notifications')
       .selectAll()

@@ -41,7 +41,7 @@ describe('npm run replay', () => {
     const declined = await placeOrder(system.apiUrl, { customerId, paymentToken: 'tok_declined' });
     const soldOut = await placeOrder(system.apiUrl, {
       customerId,
-      items: [{ sku: 'SKU-SOLD-OUT', quantity: 1, unitPriceCents: 100 }],
+      items: [{ sku: 'SKU-SOLD-OUT', quantity: 1 }],
     });
     const waiting = await placeOrder(system.apiUrl, { customerId });
     await orderReaches(system.apiUrl, declined, ['cancelled']);

@@ -2,13 +2,17 @@
  * Replay: every recorded history (test/fixtures/histories, written by `npm run histories:record`) must replay
  * against the current workflow code, or a deploy would break the sagas already running. And the check must be
  * able to fail: an incompatible variant of the order saga fails every order history with a determinism violation.
+ * The replayer runs the project's data converter with the fixtures' key: histories recorded with encryption
+ * decrypt, and those recorded before it hold plain payloads, which pass through.
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import type { DataConverter } from '@temporalio/common';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
 import { bundleWorkflowCode, DefaultLogger, Worker } from '@temporalio/worker';
 import type { FixtureEntry } from '../scripts/record-histories';
-import { readTestEnv } from './env';
+import { fixtureKeyFile } from '../scripts/record-histories';
+import { readTestEnv, testDataConverter } from './env';
 
 const historiesDir = path.join(__dirname, 'fixtures', 'histories');
 const manifest = JSON.parse(readFileSync(path.join(historiesDir, 'manifest.json'), 'utf8')) as FixtureEntry[];
@@ -23,6 +27,10 @@ describe('replaying the recorded histories', () => {
   };
 
   const tags = [...new Set(manifest.map((entry) => entry.tag))];
+  let dataConverter: DataConverter;
+  beforeAll(async () => {
+    dataConverter = await testDataConverter({ ...process.env, PAYLOAD_KEYS: '', PAYLOAD_KEY_FILE: fixtureKeyFile });
+  });
 
   it.each(tags)('has a history for every scenario in %s', (tag) => {
     const recorded = manifest.filter((entry) => entry.tag === tag);
@@ -61,7 +69,7 @@ describe('replaying the recorded histories', () => {
     'replays %s with the current code',
     async (_scenario, entry) => {
       await Worker.runReplayHistory(
-        { workflowBundle: { codePath: bundles[entry.workflowType] }, replayName: entry.scenario },
+        { workflowBundle: { codePath: bundles[entry.workflowType] }, dataConverter, replayName: entry.scenario },
         historyOf(entry),
         entry.workflowId,
       );
@@ -84,7 +92,7 @@ describe('replaying the recorded histories', () => {
       'fails %s with a DeterminismViolationError',
       async (_scenario, entry) => {
         const replay = Worker.runReplayHistory(
-          { workflowBundle: { code: incompatibleBundle }, replayName: entry.scenario },
+          { workflowBundle: { code: incompatibleBundle }, dataConverter, replayName: entry.scenario },
           historyOf(entry),
           entry.workflowId,
         );

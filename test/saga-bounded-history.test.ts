@@ -4,13 +4,14 @@
  * failure the activity will not retry stop at `retryLimit` runs, when the saga asks an operator.
  */
 import { randomUUID } from 'node:crypto';
+import type { DataConverter } from '@temporalio/common';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
 import { resolveCompensation } from '../api/saga/client';
 import type { SagaState } from '../workflows/saga';
 import { sagaStateQuery } from '../workflows/saga';
 import { resolveServerBinary, TemporalTestServer } from '../workers/temporal-binary';
-import { readTestEnv } from './env';
+import { readTestEnv, testDataConverter } from './env';
 import { eventually } from './http';
 import { failureOf } from './saga-failure-helpers';
 import { createSagaTestActivities, TestService } from './sagas/activities';
@@ -25,6 +26,7 @@ const historyBound = 100;
 
 describe('a saga whose step keeps failing', () => {
   let environment: TestWorkflowEnvironment;
+  let dataConverter: DataConverter;
   let worker: Worker;
   let running: Promise<void>;
   const service = new TestService();
@@ -33,10 +35,15 @@ describe('a saga whose step keeps failing', () => {
   beforeAll(async () => {
     Runtime.install({ logger: new DefaultLogger('ERROR') });
     const { executable } = await resolveServerBinary(TemporalTestServer);
-    environment = await TestWorkflowEnvironment.createTimeSkipping({ server: { executable } });
+    dataConverter = await testDataConverter();
+    environment = await TestWorkflowEnvironment.createTimeSkipping({
+      server: { executable },
+      client: { dataConverter },
+    });
     await registerSearchAttributes(environment.connection, environment.namespace ?? 'default');
     worker = await Worker.create({
       connection: environment.nativeConnection,
+      dataConverter,
       taskQueue,
       workflowBundle: { codePath: readTestEnv().sagaBundlePath },
       activities: createSagaTestActivities(service),

@@ -2,11 +2,12 @@
  * The saga deadline, on Temporal's time-skipping test server: a day passes in milliseconds.
  */
 import { randomUUID } from 'node:crypto';
+import type { DataConverter } from '@temporalio/common';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
 import { sagaStateQuery } from '../workflows/saga';
 import { resolveServerBinary, TemporalTestServer } from '../workers/temporal-binary';
-import { readTestEnv } from './env';
+import { readTestEnv, testDataConverter } from './env';
 import type { SagaFailure } from './saga-failure-helpers';
 import { failureOf } from './saga-failure-helpers';
 import { createSagaTestActivities, TestService } from './sagas/activities';
@@ -17,12 +18,17 @@ const day = 24 * 60 * 60 * 1000;
 
 describe('the saga deadline', () => {
   let environment: TestWorkflowEnvironment;
+  let dataConverter: DataConverter;
   const service = new TestService();
 
   beforeAll(async () => {
     Runtime.install({ logger: new DefaultLogger('ERROR') });
     const { executable } = await resolveServerBinary(TemporalTestServer);
-    environment = await TestWorkflowEnvironment.createTimeSkipping({ server: { executable } });
+    dataConverter = await testDataConverter();
+    environment = await TestWorkflowEnvironment.createTimeSkipping({
+      server: { executable },
+      client: { dataConverter },
+    });
     // The test server knows no custom search attributes until told, and sagas write theirs on every step.
     await registerSearchAttributes(environment.connection, environment.namespace ?? 'default');
   });
@@ -35,6 +41,7 @@ describe('the saga deadline', () => {
     const taskQueue = `saga-deadline-${randomUUID()}`;
     const worker = await Worker.create({
       connection: environment.nativeConnection,
+      dataConverter,
       taskQueue,
       workflowBundle: { codePath: readTestEnv().sagaBundlePath },
       activities: createSagaTestActivities(service),

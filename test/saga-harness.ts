@@ -9,7 +9,7 @@ import type { Logger } from '@temporalio/worker';
 import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import type { SagaState } from '../workflows/saga';
 import { sagaStateQuery } from '../workflows/saga';
-import { readTestEnv } from './env';
+import { readTestEnv, testDataConverter } from './env';
 import { eventually } from './http';
 import { createSagaTestActivities, TestService } from './sagas/activities';
 import type { handWrittenSaga, ScriptedSagaInput, scriptedSaga } from './sagas/workflows';
@@ -50,11 +50,13 @@ export async function startSagaHarness(options: { metricsPort?: number; logger?:
   }
   const taskQueue = `saga-tests-${randomUUID()}`;
   const service = new TestService();
+  const dataConverter = await testDataConverter();
   const nativeConnection = await NativeConnection.connect({ address });
   const createWorker = () =>
     Worker.create({
       connection: nativeConnection,
       namespace,
+      dataConverter,
       taskQueue,
       workflowBundle: { codePath: sagaBundlePath },
       activities: createSagaTestActivities(service),
@@ -67,7 +69,7 @@ export async function startSagaHarness(options: { metricsPort?: number; logger?:
   let worker = await createWorker();
   let running = worker.run();
   const connection = await Connection.connect({ address });
-  const client = new Client({ connection, namespace });
+  const client = new Client({ connection, namespace, dataConverter });
 
   return {
     client,

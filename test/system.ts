@@ -24,6 +24,8 @@ import { createApp } from '../api/app';
 import { orderTrigger } from '../api/orders/trigger';
 import { createLogger } from '../api/request-log';
 import { listen } from '../api/server';
+import type { PayloadEncryption } from '../codec/data-converter';
+import { loadPayloadEncryption } from '../codec/data-converter';
 import type { Config } from '../config';
 import { loadConfig } from '../config';
 import type { ServiceName } from '../workers/service-worker';
@@ -59,6 +61,8 @@ export interface TestSystem {
   apiUrl: string;
   client: Client;
   config: Config;
+  /** Its payload codec and data converter, from its configuration (the run's key, unless `env` names others). */
+  encryption: PayloadEncryption;
   /** Environment for a service started as a separate process: same server, same data folder. */
   processEnv: NodeJS.ProcessEnv;
   databases: Databases;
@@ -110,11 +114,13 @@ export async function startTestSystem(
     for (const stopOne of started.splice(0).reverse()) await stopOne();
   };
   try {
+    const encryption = await loadPayloadEncryption(config);
+    const { dataConverter } = encryption;
     const nativeConnection = await NativeConnection.connect({ address });
     started.push(() => nativeConnection.close());
     const connection = await Connection.connect({ address });
     started.push(() => connection.close());
-    const client = new Client({ connection, namespace });
+    const client = new Client({ connection, namespace, dataConverter });
     const app = createApp({
       client,
       webUiUrl: 'http://localhost:8233',
@@ -126,7 +132,7 @@ export async function startTestSystem(
     const databases = await openDatabases(config);
     started.push(() => closeDatabases(databases));
     const services = await startServices(
-      { connection: nativeConnection, namespace, client, config },
+      { connection: nativeConnection, namespace, client, config, dataConverter },
       {
         workflows: { workflowBundle: { codePath: workflowBundlePath } },
         ...(options.only ? { only: options.only } : {}),
@@ -135,7 +141,7 @@ export async function startTestSystem(
     started.push(services.shutdown);
     const http = await listen(app, { host: '127.0.0.1', port: 0 });
     started.push(http.close);
-    return { apiUrl: http.url, client, config, processEnv, databases, stop };
+    return { apiUrl: http.url, client, config, encryption, processEnv, databases, stop };
   } catch (error) {
     await stop();
     throw error;

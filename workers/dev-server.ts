@@ -19,6 +19,8 @@ export interface DevServerOptions {
   dbFilename?: string;
   /** @default 'default' */
   namespace?: string;
+  /** The codec server the Web UI decodes payloads with (`--ui-codec-endpoint`). @default none: payloads as stored */
+  codecEndpoint?: string;
   /** Passed to the binary resolver. */
   resolve?: ResolveOptions;
 }
@@ -35,6 +37,11 @@ export interface DevServer {
   cliPath: string | undefined;
   /** Stops the server process and waits for it to exit. */
   stop: () => Promise<void>;
+}
+
+/** The Web UI's base URL for a dev server started with `uiPort`; undefined without a Web UI. */
+export function embeddedWebUiUrl(uiPort: number | undefined): string | undefined {
+  return uiPort ? `http://localhost:${uiPort}` : undefined;
 }
 
 /** Starts a dev server with the project's search attributes registered. */
@@ -54,6 +61,7 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
         ...(options.uiPort ? { ui: true, uiPort: options.uiPort } : { ui: false }),
         ...(options.dbFilename ? { dbFilename: options.dbFilename } : {}),
         searchAttributes: [...searchAttributeKeys],
+        ...(options.codecEndpoint ? { extraArgs: ['--ui-codec-endpoint', options.codecEndpoint] } : {}),
         log: { format: 'pretty', level: 'error' },
       },
     });
@@ -68,7 +76,7 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
   return {
     address: environment.address,
     namespace,
-    webUiUrl: options.uiPort ? `http://localhost:${options.uiPort}` : undefined,
+    webUiUrl: embeddedWebUiUrl(options.uiPort),
     binarySource: binary.source,
     cliPath: binary.executable.type === 'existing-path' ? binary.executable.path : undefined,
     stop: () => environment.teardown(),

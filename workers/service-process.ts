@@ -4,6 +4,7 @@
  * service's database and connections close.
  */
 import { Client } from '@temporalio/client';
+import { describePayloadEncryption, loadPayloadEncryption } from '../codec/data-converter';
 import { loadConfig } from '../config';
 import { connectToTemporal, reportFatalError } from '../config/startup';
 import { temporalConnectionOptions } from '../config/temporal';
@@ -14,15 +15,20 @@ export function runServiceProcess(create: (deps: ServiceDeps) => Promise<Service
   const serve = async () => {
     const config = loadConfig();
     installWorkerRuntime(config);
+    const encryption = await loadPayloadEncryption(config);
+    if (encryption.createdDevelopmentKey)
+      console.log(`Payloads encrypted with ${describePayloadEncryption(encryption)}`);
+    const { dataConverter } = encryption;
     const connectionOptions = temporalConnectionOptions(config);
     const { nativeConnection, connection } = await connectToTemporal(connectionOptions);
     try {
-      const client = new Client({ connection, namespace: config.temporal.namespace });
+      const client = new Client({ connection, namespace: config.temporal.namespace, dataConverter });
       const service = await create({
         connection: nativeConnection,
         namespace: config.temporal.namespace,
         client,
         config,
+        dataConverter,
       });
       console.log(
         `${service.name} service: polling task queue '${config.taskQueues[service.name]}' on ${connectionOptions.address}; data in ${service.database}` +

@@ -5,6 +5,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { Client } from '@temporalio/client';
+import type { DataConverter } from '@temporalio/common';
 import type { LogLevel, LogMetadata, NativeConnection, WorkerOptions } from '@temporalio/worker';
 import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
 import type { Kysely, Migration } from 'kysely';
@@ -23,6 +24,8 @@ export interface ServiceDeps {
   /** For services that start workflows or complete activities by token. */
   client: Client;
   config: Config;
+  /** The project's data converter (codec/data-converter.ts), the client's too: payloads leave encrypted. */
+  dataConverter: DataConverter;
 }
 
 /** A service's worker, built but not yet running, and the storage it holds open. */
@@ -161,6 +164,7 @@ export async function createService<Schema>(
       ...serviceWorkerOptions,
       connection: deps.connection,
       namespace: deps.namespace,
+      dataConverter: deps.dataConverter,
       taskQueue: deps.config.taskQueues[name],
       ...workerOptions,
     });

@@ -1,7 +1,9 @@
 /**
- * `npm start`: the whole system in one process for development. With no `TEMPORAL_ADDRESS` it launches the
- * embedded Temporal server (history kept in `./data/`, Web UI on :8233); then the four services, each with its own
- * database (`./data/<service>.sqlite` unless a `<SERVICE>_DATABASE_URL` names a PostgreSQL one), and the API.
+ * `npm start`: the whole system in one process for development. First the codec server (:8234), which decodes the
+ * encrypted payloads for the Web UI; with no `TEMPORAL_ADDRESS`, the embedded Temporal server (history kept in
+ * `./data/`, Web UI on :8233, pointed at the codec server); then the four services, each with its own database
+ * (`./data/<service>.sqlite` unless a `<SERVICE>_DATABASE_URL` names a PostgreSQL one), and the API. Without a
+ * configured payload key, a development key is made in `./data/` on the first start and read on every later one.
  *
  * Before it launches anything it checks that its ports are free and its data folder writable, so that a start-up
  * failure is one line and leaves no process. Shutdown runs in dependency order on SIGINT or SIGTERM, or after a
@@ -10,12 +12,14 @@
 import { Client } from '@temporalio/client';
 import { appSettings, createApp } from '../api/app';
 import { listen } from '../api/server';
+import { describePayloadEncryption, loadPayloadEncryption } from '../codec/data-converter';
+import { describeCodecServer, startCodecServer } from '../codec/server';
 import type { Config } from '../config';
 import { loadConfig } from '../config';
 import { connectToTemporal, reportFatalError } from '../config/startup';
 import { temporalConnectionOptions } from '../config/temporal';
 import type { DevServer } from './dev-server';
-import { startDevServer } from './dev-server';
+import { embeddedWebUiUrl, startDevServer } from './dev-server';
 import { installWorkerRuntime } from './service-worker';
 import { allServices, startServices } from './service-workers';
 import type { PlannedPort } from './start-checks';
@@ -44,6 +48,8 @@ async function main(): Promise<void> {
   // Before anything is launched, so that a taken port or an unwritable folder leaves nothing behind.
   await checkPortsFree(plannedPorts(config));
   if (usesDataDir(config)) await checkFolderWritable(config.dataDir, 'DATA_DIR');
+  const encryption = await loadPayloadEncryption(config);
+  const { dataConverter } = encryption;
   // Signals are handled below, so that the workers drain before the server they talk to stops.
   installWorkerRuntime(config, { shutdownSignals: [] });
 
@@ -77,6 +83,11 @@ async function main(): Promise<void> {
   };
 
   try {
+    // First, so that the embedded Web UI starts pointed at it.
+    const embeddedUi = config.temporal.address ? undefined : embeddedWebUiUrl(config.embeddedServer.uiPort);
+    const codecServer = await startCodecServer(config, encryption.codec, { webUiUrl: config.webUiUrl ?? embeddedUi });
+    add({ name: 'the codec server', stop: codecServer.close });
+
     let server: DevServer | undefined;
     if (!config.temporal.address) {
       console.log('Starting the embedded Temporal server…');
@@ -85,6 +96,7 @@ async function main(): Promise<void> {
         uiPort: config.embeddedServer.uiPort,
         dbFilename: config.embeddedServer.dbFilename,
         namespace: config.temporal.namespace,
+        codecEndpoint: codecServer.url,
       });
       add({ name: 'the Temporal server', stop: server.stop });
     }
@@ -95,9 +107,9 @@ async function main(): Promise<void> {
     const { nativeConnection, connection } = await connectToTemporal(connectionOptions);
     add({ name: "the workers' connection", stop: () => nativeConnection.close() });
     add({ name: 'the client connection', stop: () => connection.close() });
-    const client = new Client({ connection, namespace });
+    const client = new Client({ connection, namespace, dataConverter });
 
-    const services = await startServices({ connection: nativeConnection, namespace, client, config });
+    const services = await startServices({ connection: nativeConnection, namespace, client, config, dataConverter });
     add({ name: 'the workers', stop: services.shutdown });
     services.running.catch((error: unknown) => {
       console.error('A service failed:', error);
@@ -117,6 +129,8 @@ async function main(): Promise<void> {
       webUi: webUiUrl,
       temporal: `${connectionOptions.address} (namespace '${namespace}')`,
       server: server ? `embedded, ${server.binarySource}; history in ${config.embeddedServer.dbFilename}` : 'external',
+      payloads: `encrypted with ${describePayloadEncryption(encryption)}`,
+      codecServer: `${codecServer.url} (${describeCodecServer(codecServer)})`,
       ...Object.fromEntries(services.services.map((service) => [service.name, service.database])),
     });
   } catch (error) {
@@ -142,15 +156,25 @@ function plannedPorts(config: Config): PlannedPort[] {
       { port: uiPort, host: '127.0.0.1', owner: 'the Temporal Web UI', variable: 'TEMPORAL_UI_PORT' },
     );
   }
+  const { port: codecPort, host: codecHost } = config.codecServer;
+  ports.push({ port: codecPort, host: codecHost, owner: 'the codec server', variable: 'CODEC_SERVER_PORT' });
   if (config.metricsPort !== undefined) {
     ports.push({ port: config.metricsPort, host: '0.0.0.0', owner: 'the metrics endpoint', variable: 'METRICS_PORT' });
   }
   return ports.filter(({ port }) => port !== 0);
 }
 
-/** Whether anything keeps its data under `DATA_DIR`: the embedded server, or a service without a database URL. */
+/**
+ * Whether anything keeps its data under `DATA_DIR`: the embedded server, a service without a database URL, or the
+ * development payload key and codec server token.
+ */
 function usesDataDir(config: Config): boolean {
-  return !config.temporal.address || allServices.some((service) => !config.databaseUrls[service]);
+  return (
+    !config.temporal.address ||
+    allServices.some((service) => !config.databaseUrls[service]) ||
+    config.payloadKeys.kind === 'development' ||
+    !config.codecServer.token
+  );
 }
 
 /** Stops every part, last started first; a part that overruns {@link stopBoundMs} is left, and the next stopped. */

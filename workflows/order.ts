@@ -3,8 +3,14 @@
  * service's own task queue, so a slow or dead service delays its own step (retried until it is back) and never
  * holds a caller's thread.
  *
- * create order → reserve stock → screen payment → charge payment → request shipment (the pivot) → confirm order ‖
+ * reserve stock → create order → screen payment → charge payment → request shipment (the pivot) → confirm order ‖
  * commit stock → notify customer
+ *
+ * The client names SKUs and quantities; the inventory prices them. Reserving the stock fixes each line's price, so
+ * it comes first: the order is then recorded, screened and charged at the total it was reserved at. An order the
+ * inventory cannot fill is never created. Undoing runs newest first as ever: cancel the order, then release the
+ * stock; each tolerates "nothing to undo". Sagas started before {@link OrderPatch.CatalogPrices} create the order
+ * first and charge the prices their client sent.
  *
  * Shipping is asynchronous: the shipping service takes the request at once and answers when its own `shipment`
  * workflow has dispatched (or rejected) it; until then the order is `awaiting_shipment`. Dispatch is the point of
@@ -14,12 +20,24 @@ import type { InventoryActivities, Reservation, StockItem } from '../activities/
 import type { Order, OrderItem, OrdersActivities } from '../activities/orders';
 import type { Charge, PaymentsActivities } from '../activities/payments';
 import type { ShipmentDispatched, ShippingActivities } from '../activities/shipping';
-import { patched, workflowInfo } from '@temporalio/workflow';
-import { runSaga, sagaActivities } from './saga';
+import { ApplicationFailure, patched, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import type { StepDefinition } from './saga';
+import { escapeMarkdown, runSaga, sagaActivities } from './saga';
+import { OrderTotalKey } from './search-attributes';
 import type { TaskQueues } from './task-queues';
 import { defaultTaskQueues } from './task-queues';
 
-export interface PlaceOrderInput extends Order {
+/** A line as the client orders it: an SKU and how many. The inventory prices it. */
+export interface OrderedItem extends StockItem {
+  /**
+   * The client's price of one unit, in cents.
+   * @deprecated The inventory prices every item: only sagas started before {@link OrderPatch.CatalogPrices} read it.
+   */
+  unitPriceCents?: number;
+}
+
+export interface PlaceOrderInput extends Omit<Order, 'items'> {
+  items: OrderedItem[];
   /** Where the services poll, when a deployment renamed their task queues. @default {@link defaultTaskQueues} */
   taskQueues?: Partial<TaskQueues>;
 }
@@ -32,8 +50,8 @@ export interface PlacedOrder {
 }
 
 export const OrderStep = {
-  CreateOrder: 'createOrder',
   ReserveStock: 'reserveStock',
+  CreateOrder: 'createOrder',
   ScreenPayment: 'screenPayment',
   ChargePayment: 'chargePayment',
   RequestShipment: 'requestShipment',
@@ -71,6 +89,7 @@ function services(taskQueues: TaskQueues) {
   };
 }
 
+/** The total of items the client priced: how sagas started before {@link OrderPatch.CatalogPrices} charge. */
 export function orderTotalCents(items: readonly OrderItem[]): number {
   return items.reduce((total, item) => total + item.quantity * item.unitPriceCents, 0);
 }
@@ -81,7 +100,7 @@ export function formatMoney(cents: number): string {
 }
 
 function describeItems(items: readonly StockItem[]): string {
-  return items.map(({ sku, quantity }) => `${quantity} × ${sku}`).join(', ');
+  return items.map(({ sku, quantity }) => `${quantity} × ${escapeMarkdown(sku)}`).join(', ');
 }
 
 /**
@@ -91,39 +110,112 @@ function describeItems(items: readonly StockItem[]): string {
 export const OrderPatch = {
   /** Screen the payment for fraud before charging it. */
   FraudCheck: 'fraud-check',
+  /**
+   * The inventory prices the order: reserve the stock first, then record the order at the reserved total, and
+   * charge that. Before it, the order was created first and charged at the prices its client sent.
+   */
+  CatalogPrices: 'catalog-prices',
 } as const;
+
+/** The steps in the order they run, as the saga's state lists them from the start. */
+function stepsOf({ screensPayment, catalogPrices }: { screensPayment: boolean; catalogPrices: boolean }): string[] {
+  return [
+    ...(catalogPrices
+      ? [OrderStep.ReserveStock, OrderStep.CreateOrder]
+      : [OrderStep.CreateOrder, OrderStep.ReserveStock]),
+    ...(screensPayment ? [OrderStep.ScreenPayment] : []),
+    OrderStep.ChargePayment,
+    OrderStep.RequestShipment,
+    OrderStep.ConfirmOrder,
+    OrderStep.CommitStock,
+    OrderStep.NotifyCustomer,
+  ];
+}
+
+/** The order as the orders service records it: each line at the price the inventory reserved it at. */
+function pricedOrder(order: Omit<PlaceOrderInput, 'taskQueues'>, reservation: Reservation): Order {
+  const priceOf = new Map(reservation.items.map((item) => [item.sku, item.unitPriceCents]));
+  return {
+    ...order,
+    items: order.items.map(({ sku, quantity }) => ({ sku, quantity, unitPriceCents: priceOf.get(sku)! })),
+  };
+}
+
+/**
+ * What the order pays: the reservation's total. An inventory still on code from before catalog prices answers none
+ * (a deploy that upgraded the orders worker first); the saga then stops, and releases the stock, rather than charge
+ * an unpriced order.
+ */
+function reservedTotal(reservation: Reservation): number {
+  if (typeof reservation.totalCents === 'number') return reservation.totalCents;
+  throw ApplicationFailure.create({
+    type: 'UnpricedReservation',
+    message: 'The inventory reserved the stock without prices: it runs code older than this saga.',
+    nonRetryable: true,
+  });
+}
+
+/**
+ * The order as a saga started before {@link OrderPatch.CatalogPrices} records it: as its client sent it, priced
+ * (the API required a price on every item then).
+ */
+function clientPricedOrder(order: Omit<PlaceOrderInput, 'taskQueues'>): Order {
+  return order as Order;
+}
 
 export function placeOrder({ taskQueues, ...order }: PlaceOrderInput): Promise<PlacedOrder> {
   const { orderId } = order;
   const { orders, inventory, payments, shipping } = services({ ...defaultTaskQueues, ...taskQueues });
   const screensPayment = patched(OrderPatch.FraudCheck);
+  const catalogPrices = patched(OrderPatch.CatalogPrices);
   const stock = order.items.map(({ sku, quantity }) => ({ sku, quantity }));
-  const total = orderTotalCents(order.items);
+
+  const createOrder = (recorded: Order, totalCents: number): StepDefinition<{ orderId: string }> => ({
+    summary: `Create order ${orderId}`,
+    action: ({ idempotencyKey }) =>
+      orders.createOrder({
+        idempotencyKey,
+        order: recorded,
+        totalCents,
+        sagaRunId: workflowInfo().firstExecutionRunId,
+      }),
+    compensate: ({ idempotencyKey, actionKey, reason }) =>
+      orders.cancelOrder({
+        idempotencyKey,
+        orderKey: actionKey,
+        orderId,
+        reason: `${reason.type}: ${reason.message}`,
+      }),
+  });
+  // Sagas that create the order first bind that step to their run; these bind their first step, the reservation.
+  const reserveStock: StepDefinition<Reservation> = {
+    summary: `Reserve ${describeItems(stock)}`,
+    action: ({ idempotencyKey }) =>
+      inventory.reserveStock({
+        idempotencyKey,
+        orderId,
+        items: stock,
+        ...(catalogPrices ? { sagaRunId: workflowInfo().firstExecutionRunId } : {}),
+      }),
+    compensate: ({ idempotencyKey, actionKey }) =>
+      inventory.releaseStock({ idempotencyKey, reservationKey: actionKey }),
+  };
+
   return runSaga(
     async (saga) => {
-      await saga.step(OrderStep.CreateOrder, {
-        summary: `Create order ${orderId}`,
-        action: ({ idempotencyKey }) =>
-          orders.createOrder({
-            idempotencyKey,
-            order,
-            totalCents: total,
-            sagaRunId: workflowInfo().firstExecutionRunId,
-          }),
-        compensate: ({ idempotencyKey, actionKey, reason }) =>
-          orders.cancelOrder({
-            idempotencyKey,
-            orderKey: actionKey,
-            orderId,
-            reason: `${reason.type}: ${reason.message}`,
-          }),
-      });
-      const reservation = await saga.step(OrderStep.ReserveStock, {
-        summary: `Reserve ${describeItems(stock)}`,
-        action: ({ idempotencyKey }) => inventory.reserveStock({ idempotencyKey, orderId, items: stock }),
-        compensate: ({ idempotencyKey, actionKey }) =>
-          inventory.releaseStock({ idempotencyKey, reservationKey: actionKey }),
-      });
+      let reservation: Reservation;
+      let total: number;
+      if (catalogPrices) {
+        reservation = await saga.step(OrderStep.ReserveStock, reserveStock);
+        total = reservedTotal(reservation);
+        upsertSearchAttributes([{ key: OrderTotalKey, value: total }]);
+        await saga.step(OrderStep.CreateOrder, createOrder(pricedOrder(order, reservation), total));
+      } else {
+        const recorded = clientPricedOrder(order);
+        total = orderTotalCents(recorded.items);
+        await saga.step(OrderStep.CreateOrder, createOrder(recorded, total));
+        reservation = await saga.step(OrderStep.ReserveStock, reserveStock);
+      }
       if (screensPayment) {
         await saga.step(OrderStep.ScreenPayment, {
           summary: `Screen the payment of ${formatMoney(total)}`,
@@ -144,7 +236,7 @@ export function placeOrder({ taskQueues, ...order }: PlaceOrderInput): Promise<P
       });
       const shipment = await saga.step(OrderStep.RequestShipment, {
         pivot: true,
-        summary: `Ship to ${order.shippingAddress.city}, ${order.shippingAddress.country}`,
+        summary: `Ship to ${escapeMarkdown(order.shippingAddress.city)}, ${escapeMarkdown(order.shippingAddress.country)}`,
         activityOptions: shipmentDecision,
         action: ({ idempotencyKey }) =>
           shipping.requestShipment({ idempotencyKey, orderId, address: order.shippingAddress, items: stock }),
@@ -164,7 +256,7 @@ export function placeOrder({ taskQueues, ...order }: PlaceOrderInput): Promise<P
         },
       ]);
       await saga.step(OrderStep.NotifyCustomer, {
-        summary: `Notify ${order.customerId}`,
+        summary: `Notify ${escapeMarkdown(order.customerId)}`,
         action: ({ idempotencyKey }) =>
           orders.notifyCustomer({
             idempotencyKey,
@@ -175,8 +267,6 @@ export function placeOrder({ taskQueues, ...order }: PlaceOrderInput): Promise<P
       });
       return { orderId, reservation, charge, shipment };
     },
-    {
-      steps: Object.values(OrderStep).filter((step) => screensPayment || step !== OrderStep.ScreenPayment),
-    },
+    { steps: stepsOf({ screensPayment, catalogPrices }) },
   );
 }

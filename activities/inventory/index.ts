@@ -1,9 +1,11 @@
 /**
- * The inventory service: owns stock and reservations. A reservation moves units from `available` to `reserved`;
- * its release moves them back; its commit (once the order is dispatched) moves them on to `shipped`. Every
- * activity is idempotent on the step's idempotency key, in the same transaction as its effect.
+ * The inventory service: owns stock, its prices and reservations. A reservation moves units from `available` to
+ * `reserved`, at the price each SKU has then; its release moves them back; its commit (once the order is
+ * dispatched) moves them on to `shipped`. Every activity is idempotent on the step's idempotency key, in the same
+ * transaction as its effect.
  */
 import { randomUUID } from 'node:crypto';
+import { log } from '@temporalio/activity';
 import type { Kysely, Transaction } from 'kysely';
 import { BusinessFailure, businessFailure } from '../failures';
 import { compensateOnce, runOnce, timestamp } from '../storage/idempotency';
@@ -15,35 +17,60 @@ export interface StockItem {
   quantity: number;
 }
 
+/** A line as the inventory reserved it: the SKU's price, in cents, when the stock was reserved. */
+export interface PricedItem extends StockItem {
+  unitPriceCents: number;
+}
+
 export interface Reservation {
   reservationId: string;
   orderId: string;
-  items: StockItem[];
+  /** One line per SKU. */
+  items: PricedItem[];
+  /** What the order pays for its items: the sum of quantity × unit price. */
+  totalCents: number;
 }
 
 export interface InventoryDeps {
   db: Kysely<InventorySchema>;
 }
 
+/** An SKU as the catalog stocks and prices it. */
+export interface CatalogEntry {
+  /** Units stocked when the SKU is first recorded. */
+  available: number;
+  /** The price of one unit, in cents. */
+  unitPriceCents: number;
+}
+
 /**
- * The demo catalog stocked when the service starts (missing SKUs only). `SKU-SOLD-OUT` has none: ordering it
- * drives the out-of-stock path.
+ * The demo catalog stocked when the service starts (missing SKUs only, and missing prices). `SKU-SOLD-OUT` has no
+ * units: ordering it drives the out-of-stock path.
  */
-export const demoCatalog: Readonly<Record<string, number>> = {
-  'SKU-1': 10_000,
-  'SKU-2': 10_000,
-  'SKU-3': 10_000,
-  'SKU-4': 10_000,
-  'SKU-5': 10_000,
-  'SKU-SOLD-OUT': 0,
+export const demoCatalog: Readonly<Record<string, CatalogEntry>> = {
+  'SKU-1': { available: 10_000, unitPriceCents: 1250 },
+  'SKU-2': { available: 10_000, unitPriceCents: 4999 },
+  'SKU-3': { available: 10_000, unitPriceCents: 2500 },
+  'SKU-4': { available: 10_000, unitPriceCents: 700 },
+  'SKU-5': { available: 10_000, unitPriceCents: 1999 },
+  'SKU-SOLD-OUT': { available: 0, unitPriceCents: 100 },
 };
 
-export async function stockCatalog(db: Kysely<InventorySchema>, catalog: Readonly<Record<string, number>>) {
-  for (const [sku, available] of Object.entries(catalog)) {
+/**
+ * Records each SKU of the catalog the inventory does not have yet, and prices those it has without a price (stock
+ * recorded before prices existed). Stock levels and prices already set are the inventory's own: left as they are.
+ */
+export async function stockCatalog(db: Kysely<InventorySchema>, catalog: Readonly<Record<string, CatalogEntry>>) {
+  for (const [sku, { available, unitPriceCents }] of Object.entries(catalog)) {
     await db
       .insertInto('stock')
-      .values({ sku, available, reserved: 0, shipped: 0 })
-      .onConflict((conflict) => conflict.column('sku').doNothing())
+      .values({ sku, available, reserved: 0, shipped: 0, unit_price_cents: unitPriceCents })
+      .onConflict((conflict) =>
+        conflict
+          .column('sku')
+          .doUpdateSet({ unit_price_cents: unitPriceCents })
+          .where('stock.unit_price_cents', 'is', null),
+      )
       .execute();
   }
 }
@@ -92,27 +119,37 @@ export function createInventoryActivities({ db }: InventoryDeps) {
   }
 
   return {
-    /** Holds stock for an order; fails with `OutOfStock` (or `UnknownSku`) and holds nothing if any line is short. */
-    async reserveStock(input: { idempotencyKey: string; orderId: string; items: StockItem[] }): Promise<Reservation> {
+    /**
+     * Holds stock for an order, at the catalog's prices of the moment, and answers the priced lines and their total.
+     * Fails with `OutOfStock` (or `UnknownSku`) and holds nothing if any line is short. The refusal does not say how
+     * many units are left (it reaches the customer); the service's log does.
+     */
+    async reserveStock(input: {
+      idempotencyKey: string;
+      orderId: string;
+      items: StockItem[];
+      /**
+       * The saga's first run id: binds the reservation's key to the saga that made it, so that a saga started anew
+       * under the same workflow id (its history gone) meets an `IdempotencyConflict` at its first step instead of a
+       * recorded reservation.
+       * @default none: sagas that created the order first bound that step instead
+       */
+      sagaRunId?: string;
+    }): Promise<Reservation> {
       return runOnce(db, { key: input.idempotencyKey, args: input }, async (trx) => {
         const reservationId = randomUUID();
-        const items = bySku(input.items);
-        for (const { sku, quantity } of items) {
+        const items: PricedItem[] = [];
+        for (const { sku, quantity } of bySku(input.items)) {
           const taken = await trx
             .updateTable('stock')
             .set((eb) => ({ available: eb('available', '-', quantity), reserved: eb('reserved', '+', quantity) }))
             .where('sku', '=', sku)
             .where('available', '>=', quantity)
+            .where('unit_price_cents', 'is not', null)
+            .returning('unit_price_cents')
             .executeTakeFirst();
-          if (taken.numUpdatedRows === 0n) {
-            const stock = await trx.selectFrom('stock').select('available').where('sku', '=', sku).executeTakeFirst();
-            if (!stock) throw businessFailure(BusinessFailure.UnknownSku, `No SKU ${sku} in the catalog.`, { sku });
-            throw businessFailure(
-              BusinessFailure.OutOfStock,
-              `Only ${stock.available} of ${sku} in stock; the order needs ${quantity}.`,
-              { sku, available: stock.available, requested: quantity },
-            );
-          }
+          if (!taken || taken.unit_price_cents === null) throw await refusal(trx, input.orderId, sku, quantity);
+          items.push({ sku, quantity, unitPriceCents: taken.unit_price_cents });
         }
         const now = timestamp();
         await trx
@@ -128,9 +165,17 @@ export function createInventoryActivities({ db }: InventoryDeps) {
           .execute();
         await trx
           .insertInto('reservation_items')
-          .values(items.map((item) => ({ reservation_id: reservationId, ...item })))
+          .values(
+            items.map(({ sku, quantity, unitPriceCents }) => ({
+              reservation_id: reservationId,
+              sku,
+              quantity,
+              unit_price_cents: unitPriceCents,
+            })),
+          )
           .execute();
-        return { reservationId, orderId: input.orderId, items };
+        const totalCents = items.reduce((total, item) => total + item.quantity * item.unitPriceCents, 0);
+        return { reservationId, orderId: input.orderId, items, totalCents };
       });
     },
 
@@ -149,6 +194,33 @@ export function createInventoryActivities({ db }: InventoryDeps) {
       }));
     },
   };
+}
+
+/**
+ * Why a line could not be reserved: an SKU the inventory does not sell (`UnknownSku`), or too few units
+ * (`OutOfStock`). How many units are left goes to the service's log, for an operator, never into the failure.
+ */
+async function refusal(trx: Transaction<InventorySchema>, orderId: string, sku: string, requested: number) {
+  const stock = await trx
+    .selectFrom('stock')
+    .select(['available', 'unit_price_cents'])
+    .where('sku', '=', sku)
+    .executeTakeFirst();
+  if (!stock) return businessFailure(BusinessFailure.UnknownSku, `No SKU ${sku} in the catalog.`, { sku });
+  if (stock.unit_price_cents === null) {
+    return businessFailure(BusinessFailure.UnknownSku, `SKU ${sku} has no price in the catalog.`, { sku });
+  }
+  // A warning: the workers log nothing below it, and an SKU that runs short is for an operator to restock.
+  log.warn(`Out of stock: ${stock.available} of ${sku} left, order ${orderId} needs ${requested}`, {
+    orderId,
+    sku,
+    available: stock.available,
+    requested,
+  });
+  return businessFailure(BusinessFailure.OutOfStock, `Not enough of ${sku} in stock: the order needs ${requested}.`, {
+    sku,
+    requested,
+  });
 }
 
 export type InventoryActivities = ReturnType<typeof createInventoryActivities>;

@@ -12,6 +12,11 @@ export interface StockTable {
   reserved: number;
   /** Units gone out with shipments. available + reserved + shipped only changes when stock is received. */
   shipped: number;
+  /**
+   * The price of one unit, in cents: what an order pays, fixed when its stock is reserved. Null for stock recorded
+   * before the inventory priced it, until the catalog prices it: such an SKU is not for sale.
+   */
+  unit_price_cents: number | null;
 }
 
 export const ReservationStatus = {
@@ -35,6 +40,8 @@ export interface ReservationItemsTable {
   reservation_id: string;
   sku: string;
   quantity: number;
+  /** The SKU's price when the stock was reserved, in cents; null for reservations made before prices. */
+  unit_price_cents: number | null;
 }
 
 export interface InventorySchema extends IdempotencySchema {
@@ -42,6 +49,20 @@ export interface InventorySchema extends IdempotencySchema {
   reservations: ReservationsTable;
   reservation_items: ReservationItemsTable;
 }
+
+/**
+ * The inventory owns each SKU's price (the client never sets one), and each reservation keeps the prices it was made
+ * at. Nullable: rows written before have none (see {@link StockTable.unit_price_cents}).
+ */
+const addPrices: Migration = {
+  async up(db: Kysely<unknown>) {
+    await db.schema
+      .alterTable('stock')
+      .addColumn('unit_price_cents', 'bigint', (column) => column.check(sqlNonNegative('unit_price_cents')))
+      .execute();
+    await db.schema.alterTable('reservation_items').addColumn('unit_price_cents', 'bigint').execute();
+  },
+};
 
 export const inventoryMigrations: Record<string, Migration> = {
   '001_inventory': {
@@ -73,6 +94,7 @@ export const inventoryMigrations: Record<string, Migration> = {
     },
   },
   '002_idempotency_fencing': addIdempotencyFencing,
+  '003_prices': addPrices,
 };
 
 function sqlNonNegative(column: string) {

@@ -8,10 +8,11 @@ import { compensateOnce, runOnce, timestamp } from '../storage/idempotency';
 import type { OrdersSchema } from './schema';
 import { OrderRowStatus } from './schema';
 
+/** A line of the order, priced: the client names the SKU and quantity, the inventory the price. */
 export interface OrderItem {
   sku: string;
   quantity: number;
-  /** Price of one unit, in cents. */
+  /** Price of one unit, in cents: the inventory's, when it reserved the stock. */
   unitPriceCents: number;
 }
 
@@ -38,7 +39,7 @@ export interface OrdersDeps {
 
 export function createOrdersActivities({ db }: OrdersDeps) {
   return {
-    /** Records the order as `pending`, with the total the saga charges. */
+    /** Records the order as `pending`, with its priced items and the total the saga charges. */
     async createOrder(input: {
       idempotencyKey: string;
       order: Order;

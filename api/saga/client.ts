@@ -17,7 +17,7 @@ import { decodeTypedSearchAttributes } from '@temporalio/common/lib/converter/pa
 import { optionalTsToDate } from '@temporalio/common/lib/time';
 import { temporal } from '@temporalio/proto';
 import type { CompensationResolution, SagaState, StepError } from '../../workflows/saga';
-import { isDeadlineExceeded, isNotFound } from '../temporal-errors';
+import { isDeadlineExceeded, isInvalidArgument, isNotFound } from '../temporal-errors';
 import {
   cancelSagaUpdate,
   resolveCompensationUpdate,
@@ -29,6 +29,7 @@ import {
   sagaStateQuery,
   waitForStepUpdate,
 } from '../../workflows/saga';
+import { decodeListCursor, encodeListCursor, InvalidCursorError } from './list-cursor';
 
 export interface StartSagaOptions<W extends Workflow> {
   /** The saga's business key, e.g. `order-<orderId>`: one key, one saga. */
@@ -161,17 +162,30 @@ export interface SagaPage {
   nextCursor: string | undefined;
 }
 
-/** One page of the sagas matching a visibility `query`, newest first. */
+/**
+ * One page of the sagas matching a visibility `query`, newest first. Throws {@link InvalidCursorError} for a
+ * `cursor` that is not the `nextCursor` of a page of the same query, without asking Temporal, or that Temporal
+ * refuses.
+ */
 export async function listSagas(
   client: Client,
   { query, pageSize, cursor }: { query: string; pageSize: number; cursor?: string | undefined },
 ): Promise<SagaPage> {
-  const response = await client.workflowService.listWorkflowExecutions({
-    namespace: client.options.namespace,
-    query,
-    pageSize,
-    ...(cursor ? { nextPageToken: Buffer.from(cursor, 'base64url') } : {}),
-  });
+  const nextPageToken = cursor ? decodeListCursor(query, cursor) : undefined;
+  if (cursor && !nextPageToken) throw new InvalidCursorError();
+  const response = await client.workflowService
+    .listWorkflowExecutions({
+      namespace: client.options.namespace,
+      query,
+      pageSize,
+      ...(nextPageToken ? { nextPageToken } : {}),
+    })
+    .catch((error: unknown) => {
+      // Elasticsearch visibility checks a token itself, and answers INVALID_ARGUMENT to one it cannot read (one
+      // forged along with its tag). SQL visibility answers UNKNOWN, which the SDK retries until the deadline.
+      if (nextPageToken && isInvalidArgument(error)) throw new InvalidCursorError();
+      throw error;
+    });
   const statusNames = temporal.api.enums.v1.WorkflowExecutionStatus;
   return {
     sagas: (response.executions ?? []).map((info) => ({
@@ -187,7 +201,7 @@ export async function listSagas(
           .map(({ key, value }) => [key.name, value]),
       ),
     })),
-    nextCursor: response.nextPageToken?.length ? Buffer.from(response.nextPageToken).toString('base64url') : undefined,
+    nextCursor: response.nextPageToken?.length ? encodeListCursor(query, response.nextPageToken) : undefined,
   };
 }
 

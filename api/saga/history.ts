@@ -4,6 +4,7 @@
  * accepted (cancellation, resolution) and how it ended. The same history the Web UI shows, in the saga's terms.
  */
 import type { Client } from '@temporalio/client';
+import type { LoadedDataConverter, Payload } from '@temporalio/common';
 import { decodeTypedSearchAttributes } from '@temporalio/common/lib/converter/payload-search-attributes';
 import { optionalTsToDate } from '@temporalio/common/lib/time';
 import { temporal } from '@temporalio/proto';
@@ -38,7 +39,7 @@ export async function sagaHistory(client: Client, workflowId: string): Promise<S
   const history = await client.workflow.getHandle(workflowId).fetchHistory();
   const events = history.events ?? [];
   return {
-    timeline: timelineOf(events),
+    timeline: timelineOf(events, await decodeSummaries(client.options.loadedDataConverter, events)),
     events: (temporal.api.history.v1.History.fromObject(history).toJSON() as { events?: unknown[] }).events ?? [],
   };
 }
@@ -57,12 +58,28 @@ function failureOf(failure: temporal.api.failure.v1.IFailure | null | undefined)
   return { type, message: inner?.message ?? failure.message ?? '' };
 }
 
-function decodeSummary(event: HistoryEvent): string | undefined {
-  const data = event.userMetadata?.summary?.data;
-  return data ? (JSON.parse(Buffer.from(data).toString('utf8')) as string) : undefined;
+/**
+ * Each scheduled activity's summary, by event id, decoded as the client decodes any payload (the history holds
+ * them encrypted). Summaries never hold customer data, so the timeline may show them; the raw `events` stay as
+ * stored.
+ */
+async function decodeSummaries(converter: LoadedDataConverter, events: HistoryEvent[]): Promise<Map<string, string>> {
+  const summaries = new Map<string, string>();
+  for (const event of events) {
+    const summary = event.activityTaskScheduledEventAttributes ? event.userMetadata?.summary : undefined;
+    if (!summary) continue;
+    let payloads: Payload[] = [summary];
+    for (const codec of [...converter.payloadCodecs].reverse()) payloads = await codec.decode(payloads);
+    summaries.set(String(event.eventId), converter.payloadConverter.fromPayload<string>(payloads[0]!));
+  }
+  return summaries;
 }
 
-export function timelineOf(events: HistoryEvent[]): TimelineEntry[] {
+/** The saga's timeline; `summaries` are the activities' decoded summaries by their scheduled event's id. */
+export function timelineOf(
+  events: HistoryEvent[],
+  summaries: ReadonlyMap<string, string> = new Map(),
+): TimelineEntry[] {
   const activities = new Map<string, { activity: string; step: StepActivity; summary: string | undefined }>();
   const timeline: TimelineEntry[] = [];
   for (const event of events) {
@@ -96,7 +113,8 @@ export function timelineOf(events: HistoryEvent[]): TimelineEntry[] {
       const attributes = event.activityTaskScheduledEventAttributes;
       const step = parseStepActivityId(attributes.activityId ?? '');
       if (!step) continue;
-      const info = { activity: attributes.activityType?.name ?? '', step, summary: decodeSummary(event) };
+      const summary = summaries.get(String(event.eventId));
+      const info = { activity: attributes.activityType?.name ?? '', step, summary };
       activities.set(String(event.eventId), info);
       timeline.push({
         ...base,

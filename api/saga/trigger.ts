@@ -20,7 +20,7 @@ import type { Request, RequestHandler, Response } from 'express';
 import { Router } from 'express';
 import { z } from 'zod';
 import type { SagaState } from '../../workflows/saga';
-import { HttpProblem, ProblemType, validationProblem } from '../problem';
+import { HttpProblem, invalidFieldsProblem, ProblemType, validationProblem } from '../problem';
 import { isNotFound } from '../temporal-errors';
 import type { PublishedSagaState, SagaRead } from './client';
 import {
@@ -32,6 +32,7 @@ import {
   startSagaAndWaitForStep,
 } from './client';
 import { sagaHistory } from './history';
+import { InvalidCursorError } from './list-cursor';
 import { CancelRequestSchema, ResolutionSchema } from './schemas';
 
 /** A visibility filter a list request may set: `?<name>=<value>`. */
@@ -277,7 +278,10 @@ export function createSagaRouter<Input extends z.ZodType, W extends Workflow>(
         pageSize: query.data.pageSize,
         cursor: query.data.cursor,
       }),
-    );
+    ).catch((error: unknown) => {
+      if (!(error instanceof InvalidCursorError)) throw error;
+      throw invalidFieldsProblem([{ path: 'cursor', code: 'invalid_cursor', message: error.message }], 'query');
+    });
     const prefix = workflowIdOf('');
     res.json({
       items: page.sagas.map((saga) => {

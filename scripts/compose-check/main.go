@@ -1,7 +1,11 @@
 // compose-check validates docker-compose.yml with compose-go, the loader `docker compose` itself uses (schema,
-// interpolation, references between services), then checks what the loader cannot: that every build context has
-// its Dockerfile and every compiled entry a service runs has its TypeScript source. There is no Docker engine on CI machines, so
-// this is how the file stays correct.
+// interpolation, references between services), with the committed .env.example as its environment, so that a clean
+// clone without a .env validates. Then it checks what the loader cannot: that every build context has its
+// Dockerfile and every compiled entry a service runs has its TypeScript source; that the ports without
+// authentication of their own are published on loopback only (exposure.go); that Temporal and every service
+// connect to PostgreSQL as a user of their own, which owns their databases and reaches no other
+// (database_users.go); and that secrets come from the env file, which neither git nor the image build takes
+// (secrets.go). There is no Docker engine on CI machines, so this is how the file stays correct.
 //
 //	go run ./scripts/compose-check [compose file]
 package main
@@ -36,8 +40,19 @@ func main() {
 	fmt.Printf("%s is valid: %s\n", file, strings.Join(services, ", "))
 }
 
+// envExample is the committed example of the env file, beside the compose file: its placeholders are the
+// environment the file is validated with.
+const envExample = ".env.example"
+
 func check(file string) (problems []string, services []string, err error) {
-	options, err := cli.NewProjectOptions([]string{file}, cli.WithName("temporal-saga"), cli.WithResolvedPaths(true))
+	dir := filepath.Dir(file)
+	options, err := cli.NewProjectOptions(
+		[]string{file},
+		cli.WithName("temporal-saga"),
+		cli.WithResolvedPaths(true),
+		cli.WithEnvFiles(filepath.Join(dir, envExample)),
+		cli.WithDotEnv,
+	)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -45,6 +60,14 @@ func check(file string) (problems []string, services []string, err error) {
 	if err != nil {
 		return nil, nil, err
 	}
+	literal, err := literalSecrets(file)
+	if err != nil {
+		return nil, nil, err
+	}
+	problems = append(problems, literal...)
+	problems = append(problems, ignoredEnvFileProblems(dir)...)
+	problems = append(problems, exposedPorts(project)...)
+	problems = append(problems, databaseUserProblems(project)...)
 	for name, service := range project.Services {
 		services = append(services, name)
 		if service.Build == nil {

@@ -71,8 +71,8 @@ function pickKind(random: () => number): ChaosKind {
 
 function overridesOf(kind: ChaosKind, index: number): Partial<PlaceOrderRequest> {
   const items = [
-    { sku: `SKU-${(index % 5) + 1}`, quantity: (index % 3) + 1, unitPriceCents: 1000 + index },
-    { sku: 'SKU-1', quantity: 1, unitPriceCents: 500 },
+    { sku: `SKU-${(index % 5) + 1}`, quantity: (index % 3) + 1 },
+    { sku: 'SKU-1', quantity: 1 },
   ];
   switch (kind) {
     case 'normal':
@@ -84,7 +84,7 @@ function overridesOf(kind: ChaosKind, index: number): Partial<PlaceOrderRequest>
     case 'slowCapture':
       return { items, paymentToken: 'tok_slow_capture' };
     case 'soldOut':
-      return { items: [...items, { sku: 'SKU-SOLD-OUT', quantity: 1, unitPriceCents: 100 }] };
+      return { items: [...items, { sku: 'SKU-SOLD-OUT', quantity: 1 }] };
     case 'declined':
       return { items, paymentToken: 'tok_declined' };
     case 'fraud':

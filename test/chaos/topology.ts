@@ -10,6 +10,8 @@ import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { TypedSearchAttributes } from '@temporalio/common';
 import { bundleWorkflowCode } from '@temporalio/worker';
+import { loadPayloadEncryption } from '../../codec/data-converter';
+import { loadConfig } from '../../config';
 import type { ServiceName } from '../../workers/service-worker';
 import { serviceWorkerLogger, workflowsPath } from '../../workers/service-worker';
 import { allServices } from '../../workers/service-workers';
@@ -97,7 +99,9 @@ export async function startChaosSystem({
   const dir = await mkdtemp(path.join(os.tmpdir(), 'temporal-saga-chaos-'));
   const storage = await createServiceDatabases(postgresUrl);
   const address = `127.0.0.1:${await freePort()}`;
-  const client = new Client({ connection: Connection.lazy({ address }), namespace });
+  // No key is configured (a fresh shell's environment): every process reads the development key it makes in `dir`.
+  const { dataConverter } = await loadPayloadEncryption(loadConfig(cleanEnv({ DATA_DIR: dir })));
+  const client = new Client({ connection: Connection.lazy({ address }), namespace, dataConverter });
   const supervised = (
     name: string,
     launchOne: () => Launched,

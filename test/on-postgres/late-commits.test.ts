@@ -64,7 +64,7 @@ describe('an action attempt that commits after its timeout', () => {
     await inventory.updateTable('stock').set({ available: 2, reserved: 0 }).where('sku', '=', 'SKU-1').execute();
     const release = await holding(inventory, `select * from stock where sku = 'SKU-1' for update`);
     const orderId = await placeOrder(system.apiUrl, {
-      items: [{ sku: 'SKU-1', quantity: 2, unitPriceCents: 1250 }],
+      items: [{ sku: 'SKU-1', quantity: 2 }],
       paymentToken: 'tok_declined',
     });
 

@@ -16,6 +16,9 @@ import { orderWorkflowId } from '../../api/orders/trigger';
 import { createLogger } from '../../api/request-log';
 import type { HttpServer } from '../../api/server';
 import { listen } from '../../api/server';
+import { loadPayloadEncryption } from '../../codec/data-converter';
+import type { RunningCodecServer } from '../../codec/server';
+import { startCodecServer } from '../../codec/server';
 import { loadConfig } from '../../config';
 import type { DevServer } from '../../workers/dev-server';
 import { startDevServer } from '../../workers/dev-server';
@@ -23,7 +26,7 @@ import { serviceWorkerLogger } from '../../workers/service-worker';
 import type { RunningServices } from '../../workers/service-workers';
 import { startServices } from '../../workers/service-workers';
 import { readTestEnv } from '../env';
-import { undeliverableAddress } from '../fixtures/orders';
+import { orderRequest, undeliverableAddress } from '../fixtures/orders';
 import { orderReaches, placeOrder } from '../orders';
 import { freePort } from '../processes';
 
@@ -40,8 +43,11 @@ const chromiumFlags = [
   '--no-first-run',
 ];
 
-/** Waits until some frame of the page (the UI renders markdown in iframes) shows every one of `texts`. */
-async function waitForTexts(page: Page, texts: string[], timeoutMs = 30_000): Promise<void> {
+/**
+ * Waits until some frame of the page (the UI renders markdown in iframes) shows every one of `texts`; returns the
+ * text of every frame.
+ */
+async function waitForTexts(page: Page, texts: string[], timeoutMs = 30_000): Promise<string> {
   const deadline = Date.now() + timeoutMs;
   let seen = '';
   while (Date.now() < deadline) {
@@ -54,7 +60,7 @@ async function waitForTexts(page: Page, texts: string[], timeoutMs = 30_000): Pr
       ),
     );
     seen = bodies.join('\n');
-    if (texts.every((text) => seen.includes(text))) return;
+    if (texts.every((text) => seen.includes(text))) return seen;
     await page.waitForTimeout(250);
   }
   throw new Error(`The page never showed ${JSON.stringify(texts)}; it showed:\n${seen.slice(0, 2000)}`);
@@ -79,21 +85,33 @@ describe('the Temporal Web UI', () => {
   let services: RunningServices;
   let http: HttpServer;
   let browser: Browser;
+  let codecServer: RunningCodecServer;
   let dataDir: string;
   let api: string;
   let webUi: string;
+  let uiPort: number;
 
   beforeAll(async () => {
     Runtime.install({ logger: serviceWorkerLogger });
-    server = await startDevServer({ uiPort: await freePort() });
-    webUi = server.webUiUrl!;
+    uiPort = await freePort();
     dataDir = await mkdtemp(path.join(os.tmpdir(), 'temporal-saga-ui-'));
-    const config = loadConfig({ ...process.env, TEMPORAL_ADDRESS: server.address, DATA_DIR: dataDir });
+    // As `npm start` runs them: the codec server first, then the Web UI pointed at it. It lets in pages of
+    // http://localhost:<port> only, so that the same UI at 127.0.0.1 shows what a UI without it shows.
+    const config = loadConfig({
+      ...process.env,
+      DATA_DIR: dataDir,
+      CODEC_SERVER_PORT: String(await freePort()),
+      CODEC_SERVER_ORIGINS: `http://localhost:${uiPort}`,
+    });
+    const { codec, dataConverter } = await loadPayloadEncryption(config);
+    codecServer = await startCodecServer(config, codec);
+    server = await startDevServer({ uiPort, codecEndpoint: codecServer.url });
+    webUi = server.webUiUrl!;
     nativeConnection = await NativeConnection.connect({ address: server.address });
     connection = await Connection.connect({ address: server.address });
-    const client = new Client({ connection });
+    const client = new Client({ connection, dataConverter });
     services = await startServices(
-      { connection: nativeConnection, namespace: 'default', client, config },
+      { connection: nativeConnection, namespace: 'default', client, config, dataConverter },
       { workflows: { workflowBundle: { codePath: readTestEnv().workflowBundlePath } } },
     );
     http = await listen(createApp({ client, webUiUrl: webUi, logger: createLogger('silent') }), {
@@ -110,6 +128,7 @@ describe('the Temporal Web UI', () => {
     await connection?.close();
     await nativeConnection?.close();
     await server?.stop();
+    await codecServer?.close();
     if (dataDir) await rm(dataDir, { recursive: true, force: true });
   });
 
@@ -142,7 +161,7 @@ describe('the Temporal Web UI', () => {
     // The workflow's failure says what happened, where the UI shows it: the closing event and the result pane.
     const failureMessage =
       'compensated after requestShipment failed: Undeliverable: No courier delivers to postal code 00000. ' +
-      '(undone: chargePayment, reserveStock, createOrder)';
+      '(undone: chargePayment, createOrder, reserveStock)';
     await page.goto(`${webUi}/namespaces/default/workflows/${workflowId}/${runId}/history`);
     await waitForTexts(page, [`Order ${undeliverable}:`, 'Workflow Execution Failed', failureMessage]);
     await page.screenshot({ path: path.join(screenshots, 'saga-history.png'), fullPage: false });
@@ -150,7 +169,7 @@ describe('the Temporal Web UI', () => {
     await page.goto(`${webUi}/namespaces/default/workflows/${workflowId}/${runId}/user-metadata`);
     await waitForTexts(page, [
       `Order ${undeliverable}:`,
-      'line total', // the static details: the items as a table
+      'Priced by the inventory when the stock is reserved.', // the static details, below the items' table
       `Saga ${order.saga.status} · started `, // the current details: the saga's status and start, then its steps
       'step             status                 tries    took  undo',
       '◆ requestShipment  failed: Undeliverable      1',
@@ -164,6 +183,29 @@ describe('the Temporal Web UI', () => {
     const listText = await page.locator('body').innerText();
     expect(listText).not.toContain(orderWorkflowId(completed));
     await page.screenshot({ path: path.join(screenshots, 'sagas-compensated.png'), fullPage: false });
+    await page.close();
+  }, 120_000);
+
+  it("shows an order's input decoded through the codec server, and encrypted where the UI goes without it", async () => {
+    const request = orderRequest({ customerId: 'ada-input' });
+    const orderId = await placeOrder(api, request);
+    await orderReaches(api, orderId, ['completed']);
+    const customerData = [
+      request.paymentToken,
+      request.shippingAddress.name,
+      request.shippingAddress.line1,
+      request.shippingAddress.postalCode,
+    ];
+    const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+    const orderPage = (origin: string) => `${origin}/namespaces/default/workflows/${orderWorkflowId(orderId)}`;
+
+    await page.goto(orderPage(webUi));
+    await waitForTexts(page, customerData);
+
+    // The same Web UI at an origin the codec server does not let in: it shows the payloads as Temporal stores them.
+    await page.goto(orderPage(`http://127.0.0.1:${uiPort}`));
+    const shown = await waitForTexts(page, ['Codec Server could not connect', 'Input', 'Result', 'placeOrder']);
+    expect(customerData.filter((text) => shown.includes(text))).toEqual([]);
     await page.close();
   }, 120_000);
 });

@@ -3,8 +3,10 @@
  * the built-in metadata query, so it needs a polling worker) and for the memo a finished saga leaves behind.
  *
  * The steps are a fixed-width block ({@link textTable}) whose columns fit the ~60 characters of the UI's
- * current-details pane. Times are the saga's start once, in the heading, then durations.
+ * current-details pane. Times are the saga's start once, in the heading, then durations. Messages and reasons come
+ * from outside the engine (a service's refusal, a customer's cancellation): they are escaped, one line each.
  */
+import { escapeMarkdown } from './markdown';
 import type { CompensationState, SagaState, StepState } from './state';
 import { CompensationStatus, StepStatus } from './state';
 import { textTable } from './text-table';
@@ -12,7 +14,7 @@ import { textTable } from './text-table';
 /** The saga's heading (status, start, duration), its failure, escalation and cancellation, then its step table. */
 export function renderSagaTable(state: SagaState): string {
   const lines = [heading(state)];
-  if (state.failure) lines.push('', `Failure: \`${state.failure.type}\` ${oneLine(state.failure.message)}`);
+  if (state.failure) lines.push('', `Failure: \`${state.failure.type}\` ${escapeMarkdown(state.failure.message)}`);
   for (const escalation of state.escalations) {
     const [what, choices] =
       escalation.kind === 'action'
@@ -20,13 +22,16 @@ export function renderSagaTable(state: SagaState): string {
         : [`the compensation of \`${escalation.step}\` failed`, 'retry, skip or abort'];
     lines.push(
       '',
-      `⚠ Needs attention: ${what} (\`${escalation.error.type}\` ${oneLine(escalation.error.message)}). ` +
+      `⚠ Needs attention: ${what} (\`${escalation.error.type}\` ${escapeMarkdown(escalation.error.message)}). ` +
         `Resolve it with the \`resolveCompensation\` Update: ${choices}.`,
     );
   }
   if (state.cancellation) {
     const { outcome, reason, rejection } = state.cancellation;
-    lines.push('', `Cancellation ${outcome}: ${oneLine(reason)}${rejection ? ` (${oneLine(rejection)})` : ''}`);
+    lines.push(
+      '',
+      `Cancellation ${outcome}: ${escapeMarkdown(reason)}${rejection ? ` (${escapeMarkdown(rejection)})` : ''}`,
+    );
   }
   lines.push('', ...stepTable(state.steps));
   const legend = [
@@ -95,9 +100,4 @@ function duration(from: string | undefined, to: string | undefined): string {
   const pad = (n: number) => String(n).padStart(2, '0');
   if (seconds < 3600) return `${Math.floor(seconds / 60)} min ${pad(seconds % 60)} s`;
   return `${Math.floor(seconds / 3600)} h ${pad(Math.floor(seconds / 60) % 60)} min`;
-}
-
-/** Keeps a message on one line of the markdown. */
-function oneLine(text: string): string {
-  return text.replace(/\s*\n\s*/g, ' ');
 }

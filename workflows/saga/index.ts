@@ -22,6 +22,7 @@
 export type { StepActivity } from './activities';
 export { parseStepActivityId, sagaActivities, stepActivityId } from './activities';
 export { renderSagaTable } from './current-details';
+export { escapeMarkdown } from './markdown';
 export type { CancelSagaRequest, CancelSagaResult, CompensationResolution, WaitForStepRequest } from './definitions';
 export {
   cancelSagaUpdate,

@@ -97,6 +97,11 @@ export const SagaPatch = {
    * body before its first step. Before this patch such a saga ran on and completed.
    */
   StopBeforeFirstStep: 'saga-engine/stop-before-first-step',
+  /**
+   * A step reached after a stop was accepted does not start: before this patch it was marked running, then failed
+   * with the cancellation, and read as the step the saga stopped during.
+   */
+  NoStepAfterStop: 'saga-engine/no-step-after-stop',
 } as const;
 
 /** What a step's action is handed. */
@@ -328,6 +333,12 @@ class SagaRun implements SagaContext {
 
   async #runAction(record: StepRecord): Promise<unknown> {
     const { state, definition } = record;
+    // A stop accepted while the step before was still running (and was awaited): this one never starts, stays
+    // pending, and has nothing to undo.
+    if (this.#stop && this.#body?.consideredCancelled && patched(SagaPatch.NoStepAfterStop)) {
+      record.armed = false;
+      throw new CancelledFailure(this.#stop.reason);
+    }
     state.attempts += 1;
     state.status = StepStatus.Running;
     state.startedAt ??= now();

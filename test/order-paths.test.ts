@@ -133,7 +133,7 @@ describe('order failure paths', () => {
     const rows = await rowsOf(orderId);
     expect(rows.order?.status).toBe('cancelled');
     expect(rows.shipments).toEqual([
-      expect.objectContaining({ status: 'rejected', rejection_reason: 'No courier delivers to postal code 00000.' }),
+      expect.objectContaining({ status: 'rejected', rejection_reason: 'No courier delivers to this address.' }),
     ]);
     expect(rows.charges).toEqual([expect.objectContaining({ amount_cents: 5000, status: 'refunded' })]);
     expect(rows.refunds).toEqual([
@@ -148,7 +148,7 @@ describe('order failure paths', () => {
     await orderReaches(system.apiUrl, orderId, ['cancelled']);
     const handle = system.client.workflow.getHandle(orderWorkflowId(orderId));
     const message =
-      'compensated after requestShipment failed: Undeliverable: No courier delivers to postal code 00000. ' +
+      'compensated after requestShipment failed: Undeliverable: No courier delivers to this address. ' +
       '(undone: chargePayment, createOrder, reserveStock)';
 
     // The closing event, whose failure message the Web UI shows in the workflow list and on the workflow page.
@@ -165,7 +165,7 @@ describe('order failure paths', () => {
     expect(failure).toMatchObject({ type: 'SagaCompensated', message });
     expect(describeError(failure)).toEqual({
       type: 'Undeliverable',
-      message: 'No courier delivers to postal code 00000.',
+      message: 'No courier delivers to this address.',
     });
   });
 

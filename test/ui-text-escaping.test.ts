@@ -95,7 +95,7 @@ describe('what a customer typed, in the Web UI', () => {
     expect(texts.details).toContain(`Ship to ${escapedCity}, GR.`);
     expect(texts.activitySummaries).toContain(`Ship to ${escapedCity}, GR`);
     for (const table of [texts.currentDetails, texts.finalTable]) {
-      expect(table).toContain('Failure: `Undeliverable` No courier delivers to postal code 00000.');
+      expect(table).toContain('Failure: `Undeliverable` No courier delivers to this address.');
     }
     expectNothingUnescaped(texts);
   });

@@ -227,7 +227,7 @@ export function createShippingActivities({
     async assessShipment({ shipmentId }: { shipmentId: string }): Promise<ShipmentAssessment> {
       const address = JSON.parse((await shipmentRow(shipmentId)).address) as ShippingAddress;
       if (address.postalCode === undeliverablePostalCode) {
-        return { deliverable: false, reason: `No courier delivers to postal code ${address.postalCode}.` };
+        return { deliverable: false, reason: 'No courier delivers to this address.' };
       }
       return { deliverable: true };
     },

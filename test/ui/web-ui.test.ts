@@ -160,7 +160,7 @@ describe('the Temporal Web UI', () => {
 
     // The workflow's failure says what happened, where the UI shows it: the closing event and the result pane.
     const failureMessage =
-      'compensated after requestShipment failed: Undeliverable: No courier delivers to postal code 00000. ' +
+      'compensated after requestShipment failed: Undeliverable: No courier delivers to this address. ' +
       '(undone: chargePayment, createOrder, reserveStock)';
     await page.goto(`${webUi}/namespaces/default/workflows/${workflowId}/${runId}/history`);
     await waitForTexts(page, [`Order ${undeliverable}:`, 'Workflow Execution Failed', failureMessage]);

@@ -117,7 +117,7 @@ const compensatedPrefix = 'compensated after ';
 
 /**
  * The failure message of a saga that compensated as designed: what stopped it, then what was undone, e.g.
- * `compensated after requestShipment failed: Undeliverable: No courier delivers to postal code 00000. (undone:
+ * `compensated after requestShipment failed: Undeliverable: No courier delivers to this address. (undone:
  * chargePayment, reserveStock, createOrder)`.
  */
 export function compensatedMessage(stoppedBy: string, undone: readonly string[], skipped: readonly string[]): string {

@@ -6,9 +6,11 @@ import type { Config } from '../config';
 import { createHealthRoutes } from './health';
 import { refuseUnlistedMethods } from './method-not-allowed';
 import { createOpenApiDocument } from './openapi';
-import { requireOperator } from './operator-auth';
+import { isOperator, requireOperator } from './operator-auth';
 import { orderTrigger } from './orders/trigger';
 import { notFoundHandler, problemHandler } from './problem';
+import type { RateLimits } from './rate-limit';
+import { createRateLimitGuards, noRateLimits } from './rate-limit';
 import { createLogger, requestLogger } from './request-log';
 import type { AnySagaTrigger } from './saga/trigger';
 import { createSagaRouter } from './saga/trigger';
@@ -22,6 +24,8 @@ export function appSettings(config: Config): Omit<AppDeps, 'client'> {
     logger: createLogger(config.api.logLevel, config.api.logFormat),
     waitTimeoutMs: config.api.waitTimeoutMs,
     temporalTimeoutMs: config.api.temporalTimeoutMs,
+    rateLimits: config.api.rateLimits,
+    trustProxy: config.api.trustProxy,
   };
 }
 
@@ -39,6 +43,13 @@ export interface AppDeps {
   waitTimeoutMs?: number;
   /** How long any other call to Temporal may take before a 503. @default 2500 */
   temporalTimeoutMs?: number;
+  /** Each client's starts and reads a minute; the operator is not limited. @default no limits */
+  rateLimits?: RateLimits;
+  /**
+   * Express's `trust proxy`: the proxies whose `X-Forwarded-For` names the client (a hop count, or their addresses).
+   * @default false: the client is the socket's peer, and `X-Forwarded-For` is ignored
+   */
+  trustProxy?: number | readonly string[] | false;
 }
 
 /** Request bodies above this size are refused with 413. */
@@ -49,6 +60,7 @@ export function createApp(deps: AppDeps): express.Express {
   const openApiDocument = createOpenApiDocument(sagas);
   const app = express();
   app.disable('x-powered-by');
+  app.set('trust proxy', deps.trustProxy ?? false);
   app.use(requestLogger(deps.logger ?? createLogger('info')));
   app.use(express.json({ limit: bodyLimit, type: ['application/json', 'application/*+json'] }));
   const openApiRoute = Router().get('/openapi.json', (_req, res) => {
@@ -61,6 +73,7 @@ export function createApp(deps: AppDeps): express.Express {
     client,
     webUiUrl: deps.webUiUrl,
     requireOperator: requireOperator(deps.operatorToken),
+    rateLimit: createRateLimitGuards(deps.rateLimits ?? noRateLimits, { isExempt: isOperator(deps.operatorToken) }),
     waitTimeoutMs: deps.waitTimeoutMs ?? 5000,
     temporalTimeoutMs,
   };

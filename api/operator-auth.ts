@@ -6,22 +6,42 @@
  * everyone.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
-import type { RequestHandler } from 'express';
+import type { Request, RequestHandler } from 'express';
 import { HttpProblem, ProblemType } from './problem';
 
 const digest = (token: string) => createHash('sha256').update(token).digest();
 
-export function requireOperator(operatorToken: string | undefined): RequestHandler {
+/** What a request's `Authorization` says about its caller. */
+type OperatorCredential = 'missing' | 'disabled' | 'wrong' | 'valid';
+
+function operatorCredential(operatorToken: string | undefined): (req: Request) => OperatorCredential {
   const expected = operatorToken ? digest(operatorToken) : undefined;
-  return (req, _res, next) => {
+  return (req) => {
     const match = /^Bearer +(\S+)$/i.exec(req.get('authorization') ?? '');
-    if (!match)
-      throw new HttpProblem(ProblemType.Unauthorized, 'Send an operator token: Authorization: Bearer <token>.');
-    if (!expected)
-      throw new HttpProblem(ProblemType.Forbidden, 'Operator actions are disabled: no OPERATOR_TOKEN is configured.');
-    if (!timingSafeEqual(digest(match[1]!), expected)) {
-      throw new HttpProblem(ProblemType.Forbidden, 'The operator token is not valid.');
+    if (!match) return 'missing';
+    if (!expected) return 'disabled';
+    return timingSafeEqual(digest(match[1]!), expected) ? 'valid' : 'wrong';
+  };
+}
+
+/** Whether a request carries the valid operator token: never, without one configured. */
+export function isOperator(operatorToken: string | undefined): (req: Request) => boolean {
+  const credential = operatorCredential(operatorToken);
+  return (req) => credential(req) === 'valid';
+}
+
+export function requireOperator(operatorToken: string | undefined): RequestHandler {
+  const credential = operatorCredential(operatorToken);
+  return (req, _res, next) => {
+    switch (credential(req)) {
+      case 'missing':
+        throw new HttpProblem(ProblemType.Unauthorized, 'Send an operator token: Authorization: Bearer <token>.');
+      case 'disabled':
+        throw new HttpProblem(ProblemType.Forbidden, 'Operator actions are disabled: no OPERATOR_TOKEN is configured.');
+      case 'wrong':
+        throw new HttpProblem(ProblemType.Forbidden, 'The operator token is not valid.');
+      case 'valid':
+        next();
     }
-    next();
   };
 }

@@ -25,6 +25,8 @@ export const ProblemType = {
   SagaFailed: 'saga-failed',
   /** The same `Idempotency-Key` came with a different body. */
   IdempotencyKeyReused: 'idempotency-key-reused',
+  /** The client spent its request budget; retry after `Retry-After` seconds. */
+  RateLimited: 'rate-limited',
   /** The Temporal server did not answer in time; retry after `Retry-After` seconds. */
   TemporalUnavailable: 'temporal-unavailable',
   InternalError: 'internal-error',
@@ -44,6 +46,7 @@ export const problemCatalog: Record<ProblemType, { status: number; title: string
   [ProblemType.ResolutionRejected]: { status: 409, title: 'The resolution was refused' },
   [ProblemType.SagaFailed]: { status: 409, title: 'The saga failed' },
   [ProblemType.IdempotencyKeyReused]: { status: 422, title: 'The Idempotency-Key was used for another request' },
+  [ProblemType.RateLimited]: { status: 429, title: 'Too many requests' },
   [ProblemType.TemporalUnavailable]: { status: 503, title: 'The workflow service is unavailable' },
   [ProblemType.InternalError]: { status: 500, title: 'Internal error' },
 };

@@ -3,6 +3,7 @@
  * process at start with the variable's name, not later with a confusing connection error.
  */
 import { existsSync, readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import path from 'node:path';
 import { z } from 'zod';
 import type { PayloadKey } from '../codec/payload-keys';
@@ -80,6 +81,34 @@ const originList = z
   })
   .optional();
 
+/** Requests a client may make a minute: a whole number, 0 for no limit. */
+const requestsPerMinute = z
+  .string()
+  .regex(/^\d{1,6}$/, 'expected requests a minute, 0 to 999999 (0: no limit)')
+  .transform(Number);
+/**
+ * `API_TRUST_PROXY`: the proxies in front of the API whose `X-Forwarded-For` names the client, as express's
+ * `trust proxy` takes them: a hop count, or comma-separated addresses, subnets (`10.0.0.0/8`) and the names
+ * `loopback`, `linklocal`, `uniquelocal`. Never "every proxy": then any client could pick the address it counts as.
+ */
+const trustedProxies = z.string().transform((value, context): number | string[] => {
+  if (/^\d{1,2}$/.test(value)) return Number(value);
+  const entries = value.split(',').map((entry) => entry.trim());
+  for (const entry of entries) {
+    if (['loopback', 'linklocal', 'uniquelocal'].includes(entry)) continue;
+    const [address = '', prefix, ...rest] = entry.split('/');
+    const family = isIP(address);
+    const maxPrefix = family === 4 ? 32 : 128;
+    const prefixValid = prefix === undefined || (/^\d{1,3}$/.test(prefix) && Number(prefix) <= maxPrefix);
+    if (family !== 0 && prefixValid && rest.length === 0) continue;
+    context.addIssue({
+      code: 'custom',
+      message: `'${entry}' is not a hop count, an address, a subnet, loopback, linklocal or uniquelocal`,
+    });
+  }
+  return entries;
+});
+
 const EnvSchema = z
   .object({
     TEMPORAL_ADDRESS: hostAndPort.optional(),
@@ -104,6 +133,9 @@ const EnvSchema = z
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     LOG_FORMAT: z.enum(['json', 'pretty']).optional(),
     API_WAIT_MS: z.coerce.number().int().min(0).max(60_000).default(5000),
+    API_RATE_LIMIT_STARTS: requestsPerMinute.default(60),
+    API_RATE_LIMIT_READS: requestsPerMinute.default(600),
+    API_TRUST_PROXY: trustedProxies.optional(),
     TEMPORAL_RPC_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(2500),
     METRICS_PORT: port.optional(),
     ORDERS_TASK_QUEUE: taskQueue.default(defaultTaskQueues.orders),
@@ -236,6 +268,10 @@ export interface Config {
     waitTimeoutMs: number;
     /** Any other Temporal call must answer within this, or the request gets a 503. @default 2500 */
     temporalTimeoutMs: number;
+    /** Each client's starts and reads a minute (0: no limit). @default 60 starts, 600 reads */
+    rateLimits: { startsPerMinute: number; readsPerMinute: number };
+    /** The proxies trusted to name the client in `X-Forwarded-For`. @default false: none */
+    trustProxy: number | string[] | false;
   };
 }
 
@@ -306,6 +342,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       logFormat: vars.LOG_FORMAT ?? (process.stdout.isTTY ? 'pretty' : 'json'),
       waitTimeoutMs: vars.API_WAIT_MS,
       temporalTimeoutMs: vars.TEMPORAL_RPC_TIMEOUT_MS,
+      rateLimits: { startsPerMinute: vars.API_RATE_LIMIT_STARTS, readsPerMinute: vars.API_RATE_LIMIT_READS },
+      trustProxy: vars.API_TRUST_PROXY ?? false,
     },
   };
 }

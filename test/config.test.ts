@@ -86,6 +86,18 @@ describe('invalid configuration fails at start with one line and exit code 1', (
     expect({ exitCode, stderr }).toEqual({ exitCode: 1, stderr: [expect.stringMatching(line)] });
   });
 
+  it('the API with a rate limit that is not a whole number', () => {
+    const { exitCode, stderr } = start('api/server.ts', { ...env, API_RATE_LIMIT_STARTS: '1.5' });
+    expect({ exitCode, stderr }).toEqual({
+      exitCode: 1,
+      stderr: [
+        expect.stringMatching(
+          /^Invalid configuration: API_RATE_LIMIT_STARTS: expected requests a minute, 0 to 999999 \(0: no limit\)$/,
+        ),
+      ],
+    });
+  });
+
   it('the API with a bad port', () => {
     const { exitCode, stderr } = start('api/server.ts', { ...env, PORT: 'eighty' });
     expect({ exitCode, stderr }).toEqual({
@@ -110,5 +122,36 @@ describe('TEMPORAL_TLS', () => {
     expect(() => loadConfig({ TEMPORAL_API_KEY: 'a-cloud-api-key', TEMPORAL_TLS: value })).toThrow(
       /^Invalid configuration: TEMPORAL_TLS: expected true or false \(unset for the default\)$/,
     );
+  });
+});
+
+describe('API rate limits', () => {
+  const api = (vars: NodeJS.ProcessEnv) => loadConfig(vars).api;
+
+  it('default to 60 starts and 600 reads a minute per client; 0 turns one off', () => {
+    expect(api({}).rateLimits).toEqual({ startsPerMinute: 60, readsPerMinute: 600 });
+    expect(api({ API_RATE_LIMIT_STARTS: '0', API_RATE_LIMIT_READS: '1200' }).rateLimits).toEqual({
+      startsPerMinute: 0,
+      readsPerMinute: 1200,
+    });
+  });
+
+  it.each(['', ' ', '-1', '1e3', 'ten', '1000000'])('refuse %j', (value) => {
+    expect(() => loadConfig({ API_RATE_LIMIT_READS: value })).toThrow(/^Invalid configuration: API_RATE_LIMIT_READS: /);
+  });
+});
+
+describe('API_TRUST_PROXY', () => {
+  const trustProxy = (value?: string) =>
+    loadConfig(value === undefined ? {} : { API_TRUST_PROXY: value }).api.trustProxy;
+
+  it('trusts no proxy by default, and a hop count or the listed proxies when set', () => {
+    expect(trustProxy()).toBe(false);
+    expect(trustProxy('1')).toBe(1);
+    expect(trustProxy('loopback, 10.0.0.0/8,fd00::1')).toEqual(['loopback', '10.0.0.0/8', 'fd00::1']);
+  });
+
+  it.each(['true', '', 'proxy.internal', '10.0.0.0/33', '10.0.0.1/8/8'])('refuses %j', (value) => {
+    expect(() => trustProxy(value)).toThrow(/^Invalid configuration: API_TRUST_PROXY: /);
   });
 });

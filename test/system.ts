@@ -102,6 +102,9 @@ export async function startTestSystem(
     ...process.env,
     ...storage.env,
     ...ownTaskQueues(),
+    // Tests place orders by the hundred from one address; a test of the rate limits sets its own in `env`.
+    API_RATE_LIMIT_STARTS: '0',
+    API_RATE_LIMIT_READS: '0',
     ...options.env,
     TEMPORAL_ADDRESS: address,
     TEMPORAL_NAMESPACE: namespace,
@@ -127,6 +130,8 @@ export async function startTestSystem(
       operatorToken: testOperatorToken,
       sagas: [orderTrigger(config.taskQueues)],
       logger: createLogger(process.env.LOG_LEVEL ?? 'silent'),
+      rateLimits: config.api.rateLimits,
+      trustProxy: config.api.trustProxy,
       ...options.app,
     });
     const databases = await openDatabases(config);

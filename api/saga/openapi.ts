@@ -21,6 +21,16 @@ export const operatorSecurityScheme = 'operatorToken';
 
 const pascal = (word: string) => word.charAt(0).toUpperCase() + word.slice(1);
 
+const wholeNumber = { type: 'integer', minimum: 0 } as const;
+/** The headers of a 429 (see api/rate-limit.ts); every answer of a limited route carries the `RateLimit-` ones. */
+const rateLimitedHeaders = {
+  'Retry-After': { description: 'Seconds until the client may send again.', schema: wholeNumber },
+  'RateLimit-Limit': { description: "The client's budget: requests a minute.", schema: wholeNumber },
+  'RateLimit-Remaining': { description: 'Requests left now.', schema: wholeNumber },
+  'RateLimit-Reset': { description: 'Seconds until the whole budget is back.', schema: wholeNumber },
+  'RateLimit-Policy': { description: 'The budget as `<limit>;w=60`.', schema: { type: 'string' } },
+};
+
 function problems(...types: ProblemType[]) {
   const byStatus = new Map<number, string[]>();
   for (const type of types) {
@@ -30,7 +40,11 @@ function problems(...types: ProblemType[]) {
   return Object.fromEntries(
     [...byStatus].map(([status, titles]) => [
       status,
-      { description: titles.join('; '), content: { 'application/problem+json': { schema: ProblemSchema } } },
+      {
+        description: titles.join('; '),
+        ...(status === problemCatalog[ProblemType.RateLimited].status ? { headers: rateLimitedHeaders } : {}),
+        content: { 'application/problem+json': { schema: ProblemSchema } },
+      },
     ]),
   );
 }
@@ -100,6 +114,7 @@ export function registerSagaTriggerDocs<Input extends z.ZodType, W extends Workf
         ProblemType.PayloadTooLarge,
         ProblemType.UnsupportedMediaType,
         ProblemType.IdempotencyKeyReused,
+        ProblemType.RateLimited,
         ProblemType.TemporalUnavailable,
         ...(waitPoints.length ? [ProblemType.SagaFailed] : []),
       ),
@@ -158,7 +173,7 @@ export function registerSagaTriggerDocs<Input extends z.ZodType, W extends Workf
           },
         },
       },
-      ...problems(ProblemType.ValidationError, ProblemType.TemporalUnavailable),
+      ...problems(ProblemType.ValidationError, ProblemType.RateLimited, ProblemType.TemporalUnavailable),
     },
   });
 
@@ -177,7 +192,7 @@ export function registerSagaTriggerDocs<Input extends z.ZodType, W extends Workf
         description: `The ${trigger.singular}: exact (\`stale: false\`), or possibly behind (\`stale: true\`).`,
         content: { 'application/json': { schema: z.union([Current, Stale]) } },
       },
-      ...problems(ProblemType.NotFound, ProblemType.TemporalUnavailable),
+      ...problems(ProblemType.NotFound, ProblemType.RateLimited, ProblemType.TemporalUnavailable),
     },
   });
 
@@ -230,7 +245,7 @@ export function registerSagaTriggerDocs<Input extends z.ZodType, W extends Workf
           },
         },
       },
-      ...problems(ProblemType.NotFound, ProblemType.TemporalUnavailable),
+      ...problems(ProblemType.NotFound, ProblemType.RateLimited, ProblemType.TemporalUnavailable),
     },
   });
 

@@ -11,6 +11,8 @@
  * | `GET /<resource>/:id/history`                | the saga's timeline, and its raw event history              |
  * | `POST /<resource>/:id/compensations/resolve` | an operator resolves an escalated compensation              |
  *
+ * Starts and reads (the three `GET`s) go through the app's rate limits, when it has them (api/rate-limit.ts).
+ *
  * The same declaration yields the routes' OpenAPI entries (`registerSagaTriggerDocs`).
  */
 import { createHash, randomUUID } from 'node:crypto';
@@ -21,6 +23,7 @@ import { Router } from 'express';
 import { z } from 'zod';
 import type { SagaState } from '../../workflows/saga';
 import { HttpProblem, invalidFieldsProblem, ProblemType, validationProblem } from '../problem';
+import type { RateLimitGuards } from '../rate-limit';
 import { isNotFound } from '../temporal-errors';
 import type { PublishedSagaState, SagaRead } from './client';
 import {
@@ -96,6 +99,8 @@ export interface SagaRouteDeps {
   webUiUrl?: string | undefined;
   /** Guards the operator routes. */
   requireOperator: RequestHandler;
+  /** Limits each client's starts and reads. @default no limits */
+  rateLimit?: RateLimitGuards | undefined;
   /** How long a request waits for a saga step before answering 202. */
   waitTimeoutMs: number;
   /** Every other call to Temporal must answer within this, or the request gets a 503. */
@@ -152,6 +157,8 @@ export function createSagaRouter<Input extends z.ZodType, W extends Workflow>(
   deps: SagaRouteDeps,
 ): Router {
   const { client, webUiUrl, requireOperator } = deps;
+  const pass: RequestHandler = (_req, _res, next) => next();
+  const { starts: limitStarts, reads: limitReads } = deps.rateLimit ?? { starts: pass, reads: pass };
   const { idField, workflowIdOf, statusOf, publishedStatusOf } = describeTrigger(trigger);
   const router = Router();
   const withinDeadline = <T>(fn: () => Promise<T>) =>
@@ -191,7 +198,7 @@ export function createSagaRouter<Input extends z.ZodType, W extends Workflow>(
     }
   };
 
-  router.post('/', async (req: Request, res: Response) => {
+  router.post('/', limitStarts, async (req: Request, res: Response) => {
     if (!req.is('application/json')) {
       throw new HttpProblem(ProblemType.UnsupportedMediaType, 'Send the body as application/json.');
     }
@@ -253,7 +260,7 @@ export function createSagaRouter<Input extends z.ZodType, W extends Workflow>(
     }
   });
 
-  router.get('/', async (req: Request, res: Response) => {
+  router.get('/', limitReads, async (req: Request, res: Response) => {
     const filters = Object.entries(trigger.filters ?? {});
     const query = z
       .strictObject({
@@ -292,7 +299,7 @@ export function createSagaRouter<Input extends z.ZodType, W extends Workflow>(
     });
   });
 
-  router.get('/:id', async (req: Request, res: Response) => {
+  router.get('/:id', limitReads, async (req: Request, res: Response) => {
     const id = idOf(req);
     const read = await orNotFound(id, () =>
       withinDeadline(() => readSagaState(client, workflowIdOf(id), { queryTimeoutMs: deps.stateQueryTimeoutMs })),
@@ -311,7 +318,7 @@ export function createSagaRouter<Input extends z.ZodType, W extends Workflow>(
     res.status(202).json({ [idField]: id, status: 'cancelling', links: links(id) });
   });
 
-  router.get('/:id/history', async (req: Request, res: Response) => {
+  router.get('/:id/history', limitReads, async (req: Request, res: Response) => {
     const id = idOf(req);
     const history = await orNotFound(id, () => withinDeadline(() => sagaHistory(client, workflowIdOf(id))));
     res.json({ [idField]: id, ...history, links: links(id) });

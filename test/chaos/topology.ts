@@ -152,7 +152,16 @@ export async function startChaosSystem({
 
     const apiPort = await freePort();
     const apiUrl = `http://127.0.0.1:${apiPort}`;
-    const apiEnv = { ...env, PORT: String(apiPort), HOST: '127.0.0.1', LOG_LEVEL: 'warn', LOG_FORMAT: 'json' };
+    // The traffic comes from one address, by the hundred: the rate limits are not what a chaos run tests.
+    const apiEnv = {
+      ...env,
+      PORT: String(apiPort),
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'warn',
+      LOG_FORMAT: 'json',
+      API_RATE_LIMIT_STARTS: '0',
+      API_RATE_LIMIT_READS: '0',
+    };
     const api = supervised(
       'api',
       () => launch(process.execPath, ['--import', 'tsx', path.join(projectRoot, 'api', 'server.ts')], apiEnv),

@@ -86,6 +86,9 @@ describe('the production topology: full Temporal server, services on PostgreSQL,
       PORT: String(apiPort),
       HOST: '127.0.0.1',
       LOG_LEVEL: 'warn',
+      // 60 orders and their polling come from one address: the limits are not what this test is about.
+      API_RATE_LIMIT_STARTS: '0',
+      API_RATE_LIMIT_READS: '0',
     });
     processes.push(api);
     apiUrl = `http://127.0.0.1:${apiPort}`;

@@ -5,18 +5,17 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { DataConverter } from '@temporalio/common';
-import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { Worker } from '@temporalio/worker';
 import { resolveCompensation } from '../api/saga/client';
 import type { SagaState } from '../workflows/saga';
 import { sagaStateQuery } from '../workflows/saga';
-import { resolveServerBinary, TemporalTestServer } from '../workers/temporal-binary';
-import { readTestEnv, testDataConverter } from './env';
+import { readTestEnv } from './env';
 import { eventually } from './http';
 import { failureOf } from './saga-failure-helpers';
 import { createSagaTestActivities, TestService } from './sagas/activities';
-import { registerSearchAttributes } from './search-attributes';
 import type { ScriptedSagaInput, scriptedSaga } from './sagas/workflows';
+import { startTimeSkippingServer } from './time-skipping';
 
 /**
  * The bound this file holds the engine to: a saga of a few steps whose step or compensation failed any number of
@@ -33,14 +32,7 @@ describe('a saga whose step keeps failing', () => {
   const taskQueue = `saga-bounded-history-${randomUUID()}`;
 
   beforeAll(async () => {
-    Runtime.install({ logger: new DefaultLogger('ERROR') });
-    const { executable } = await resolveServerBinary(TemporalTestServer);
-    dataConverter = await testDataConverter();
-    environment = await TestWorkflowEnvironment.createTimeSkipping({
-      server: { executable },
-      client: { dataConverter },
-    });
-    await registerSearchAttributes(environment.connection, environment.namespace ?? 'default');
+    ({ environment, dataConverter } = await startTimeSkippingServer());
     worker = await Worker.create({
       connection: environment.nativeConnection,
       dataConverter,

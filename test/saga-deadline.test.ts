@@ -3,16 +3,15 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { DataConverter } from '@temporalio/common';
-import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { Worker } from '@temporalio/worker';
 import { sagaStateQuery } from '../workflows/saga';
-import { resolveServerBinary, TemporalTestServer } from '../workers/temporal-binary';
-import { readTestEnv, testDataConverter } from './env';
+import { readTestEnv } from './env';
 import type { SagaFailure } from './saga-failure-helpers';
 import { failureOf } from './saga-failure-helpers';
 import { createSagaTestActivities, TestService } from './sagas/activities';
-import { registerSearchAttributes } from './search-attributes';
 import type { ScriptedSagaInput, scriptedSaga } from './sagas/workflows';
+import { startTimeSkippingServer } from './time-skipping';
 
 const day = 24 * 60 * 60 * 1000;
 
@@ -22,15 +21,7 @@ describe('the saga deadline', () => {
   const service = new TestService();
 
   beforeAll(async () => {
-    Runtime.install({ logger: new DefaultLogger('ERROR') });
-    const { executable } = await resolveServerBinary(TemporalTestServer);
-    dataConverter = await testDataConverter();
-    environment = await TestWorkflowEnvironment.createTimeSkipping({
-      server: { executable },
-      client: { dataConverter },
-    });
-    // The test server knows no custom search attributes until told, and sagas write theirs on every step.
-    await registerSearchAttributes(environment.connection, environment.namespace ?? 'default');
+    ({ environment, dataConverter } = await startTimeSkippingServer());
   });
   afterAll(async () => {
     await environment?.teardown();

@@ -48,10 +48,12 @@ function dialectFor(location: DatabaseLocation) {
     // A worker that hangs inside a transaction (frozen, cut off) would hold its key's claim, and so its retry and
     // its compensation, for good: the server ends such a session after a minute and rolls it back.
     const pool = new Pool({ connectionString: location.url, max: 10, idle_in_transaction_session_timeout: 60_000 });
-    // An idle connection the server drops (a restart, an idle-connection kill) is an 'error' event on the pool:
-    // unheard, it would crash the worker. The pool replaces the connection; a query that was on it fails, and
-    // Temporal retries its activity.
+    // A connection the server drops (a restart, an idle-connection kill) is an 'error' event: on the pool while the
+    // connection is idle (logged here), on the connection itself while a transaction holds it between two queries
+    // (the transaction's next query fails with it). Unheard, either would crash the worker. The pool replaces the
+    // connection, and Temporal retries the activity whose query failed.
     pool.on('error', (error) => console.error(`PostgreSQL dropped an idle connection: ${error.message}`));
+    pool.on('connect', (client) => client.on('error', () => undefined));
     return new PostgresDialect({ pool });
   }
   mkdirSync(path.dirname(location.file), { recursive: true });

@@ -6,7 +6,9 @@ import type { Config } from '../config';
 import { createHealthRoutes } from './health';
 import { refuseUnlistedMethods } from './method-not-allowed';
 import { createOpenApiDocument } from './openapi';
-import { isOperator, requireOperator } from './operator-auth';
+import type { TokenSettings } from './access-tokens';
+import { createTokenVerifier, loadTokenSettings } from './access-tokens';
+import { createAuthenticator } from './authentication';
 import { orderTrigger } from './orders/trigger';
 import { notFoundHandler, problemHandler } from './problem';
 import type { RateLimits } from './rate-limit';
@@ -15,11 +17,17 @@ import { createLogger, requestLogger } from './request-log';
 import type { AnySagaTrigger } from './saga/trigger';
 import { createSagaRouter } from './saga/trigger';
 
-/** The app's settings from the process configuration. */
-export function appSettings(config: Config): Omit<AppDeps, 'client'> {
+/**
+ * The app's settings from the process configuration; `tokenSource` says where its token keys come from (the JWKS
+ * URL, `API_TOKEN_SECRET`, or the development secret's file).
+ */
+export async function appSettings(config: Config): Promise<Omit<AppDeps, 'client'> & { tokenSource: string }> {
+  const { settings, source } = await loadTokenSettings(config);
   return {
     sagas: [orderTrigger(config.taskQueues)],
     webUiUrl: config.webUiUrl,
+    tokens: settings,
+    tokenSource: source,
     operatorToken: config.api.operatorToken,
     logger: createLogger(config.api.logLevel, config.api.logFormat),
     waitTimeoutMs: config.api.waitTimeoutMs,
@@ -33,7 +41,9 @@ export interface AppDeps {
   client: Client;
   /** Base URL of the Temporal Web UI, for links to each saga's page. @default no links */
   webUiUrl?: string | undefined;
-  /** Bearer token of the operator routes. @default none: operator routes refuse everyone */
+  /** How callers' JWTs are verified, and what they must say. */
+  tokens: TokenSettings;
+  /** A bearer token that makes its caller an operator. @default none: only a JWT with the operator role does */
   operatorToken?: string | undefined;
   /** @default pino at 'info' */
   logger?: Logger;
@@ -43,7 +53,7 @@ export interface AppDeps {
   waitTimeoutMs?: number;
   /** How long any other call to Temporal may take before a 503. @default 2500 */
   temporalTimeoutMs?: number;
-  /** Each client's starts and reads a minute; the operator is not limited. @default no limits */
+  /** Each caller's starts and reads a minute; operators are not limited. @default no limits */
   rateLimits?: RateLimits;
   /**
    * Express's `trust proxy`: the proxies whose `X-Forwarded-For` names the client (a hop count, or their addresses).
@@ -72,8 +82,11 @@ export function createApp(deps: AppDeps): express.Express {
   const routeDeps = {
     client,
     webUiUrl: deps.webUiUrl,
-    requireOperator: requireOperator(deps.operatorToken),
-    rateLimit: createRateLimitGuards(deps.rateLimits ?? noRateLimits, { isExempt: isOperator(deps.operatorToken) }),
+    authenticate: createAuthenticator({
+      operatorToken: deps.operatorToken,
+      verifyToken: createTokenVerifier(deps.tokens),
+    }),
+    rateLimit: createRateLimitGuards(deps.rateLimits ?? noRateLimits),
     waitTimeoutMs: deps.waitTimeoutMs ?? 5000,
     temporalTimeoutMs,
   };

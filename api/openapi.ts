@@ -2,22 +2,27 @@
 import { OpenAPIRegistry, OpenApiGeneratorV31 } from '@asteasolutions/zod-to-openapi';
 import { z } from 'zod';
 import { problemCatalog, ProblemType } from './problem';
-import { operatorSecurityScheme, registerSagaTriggerDocs } from './saga/openapi';
+import { bearerSecurityScheme, registerSagaTriggerDocs } from './saga/openapi';
 import { ProblemSchema } from './saga/schemas';
 import type { AnySagaTrigger } from './saga/trigger';
 
 export function createOpenApiDocument(sagas: readonly AnySagaTrigger[]) {
   const registry = new OpenAPIRegistry();
-  registry.registerComponent('securitySchemes', operatorSecurityScheme, {
+  registry.registerComponent('securitySchemes', bearerSecurityScheme, {
     type: 'http',
     scheme: 'bearer',
-    description: 'The OPERATOR_TOKEN of the deployment.',
+    bearerFormat: 'JWT',
+    description:
+      "A customer's JWT (its `sub` is the customer id; `npm run token` makes one in development), an operator's " +
+      "(with the operator role in its `roles` claim), or the deployment's OPERATOR_TOKEN. Signed with HS256 and " +
+      'API_TOKEN_SECRET in development, by the identity provider whose keys are at API_JWKS_URL in production.',
   });
   registry.registerPath({
     method: 'get',
     path: '/healthz',
     tags: ['health'],
     summary: 'Liveness: the process serves',
+    security: [],
     responses: {
       200: {
         description: 'Alive.',
@@ -30,6 +35,7 @@ export function createOpenApiDocument(sagas: readonly AnySagaTrigger[]) {
     path: '/readyz',
     tags: ['health'],
     summary: 'Readiness: the Temporal server answers',
+    security: [],
     responses: {
       200: {
         description: 'Ready.',

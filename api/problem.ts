@@ -5,6 +5,7 @@
  */
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import type { z } from 'zod';
+import { TokenKeysUnavailableError } from './access-tokens';
 import { isTemporalUnavailable } from './temporal-errors';
 
 export const ProblemType = {
@@ -29,6 +30,8 @@ export const ProblemType = {
   RateLimited: 'rate-limited',
   /** The Temporal server did not answer in time; retry after `Retry-After` seconds. */
   TemporalUnavailable: 'temporal-unavailable',
+  /** The identity provider's keys, which verify tokens, could not be fetched; retry after `Retry-After` seconds. */
+  AuthenticationUnavailable: 'authentication-unavailable',
   InternalError: 'internal-error',
 } as const;
 export type ProblemType = (typeof ProblemType)[keyof typeof ProblemType];
@@ -40,14 +43,15 @@ export const problemCatalog: Record<ProblemType, { status: number; title: string
   [ProblemType.PayloadTooLarge]: { status: 413, title: 'The request body is too large' },
   [ProblemType.NotFound]: { status: 404, title: 'Not found' },
   [ProblemType.MethodNotAllowed]: { status: 405, title: 'The route does not allow this method' },
-  [ProblemType.Unauthorized]: { status: 401, title: 'An operator token is required' },
-  [ProblemType.Forbidden]: { status: 403, title: 'The operator token is not valid' },
+  [ProblemType.Unauthorized]: { status: 401, title: 'A valid bearer token is required' },
+  [ProblemType.Forbidden]: { status: 403, title: 'The caller may not do this' },
   [ProblemType.CancelRejected]: { status: 409, title: 'The saga can no longer be cancelled' },
   [ProblemType.ResolutionRejected]: { status: 409, title: 'The resolution was refused' },
   [ProblemType.SagaFailed]: { status: 409, title: 'The saga failed' },
   [ProblemType.IdempotencyKeyReused]: { status: 422, title: 'The Idempotency-Key was used for another request' },
   [ProblemType.RateLimited]: { status: 429, title: 'Too many requests' },
   [ProblemType.TemporalUnavailable]: { status: 503, title: 'The workflow service is unavailable' },
+  [ProblemType.AuthenticationUnavailable]: { status: 503, title: 'Tokens cannot be verified now' },
   [ProblemType.InternalError]: { status: 500, title: 'Internal error' },
 };
 
@@ -107,8 +111,8 @@ export const notFoundHandler: RequestHandler = (req) => {
 export const problemHandler: ErrorRequestHandler = (error: unknown, req, res, _next) => {
   const problem = toProblem(error);
   if (problem.status >= 500) req.log?.error({ err: error }, 'request failed');
-  if (problem.type === ProblemType.TemporalUnavailable) res.set('Retry-After', String(retryAfterSeconds));
-  if (problem.type === ProblemType.Unauthorized) res.set('WWW-Authenticate', 'Bearer realm="operator"');
+  if (problem.status === 503) res.set('Retry-After', String(retryAfterSeconds));
+  if (problem.type === ProblemType.Unauthorized) res.set('WWW-Authenticate', 'Bearer realm="api"');
   res
     .status(problem.status)
     .type('application/problem+json')
@@ -125,6 +129,9 @@ export const problemHandler: ErrorRequestHandler = (error: unknown, req, res, _n
 /** Errors raised by express's body parser carry a `type` string; everything unknown is a 500. */
 function toProblem(error: unknown): HttpProblem {
   if (error instanceof HttpProblem) return error;
+  if (error instanceof TokenKeysUnavailableError) {
+    return new HttpProblem(ProblemType.AuthenticationUnavailable, error.message);
+  }
   if (isTemporalUnavailable(error)) {
     return new HttpProblem(ProblemType.TemporalUnavailable, 'The workflow service did not answer in time.');
   }

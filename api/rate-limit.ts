@@ -4,9 +4,10 @@
  * and the other way round. Every answer of a limited route says where the client stands, in the IETF draft's
  * headers (draft-ietf-httpapi-ratelimit-headers-06: `RateLimit-Limit`, `RateLimit-Remaining`, `RateLimit-Reset`,
  * and `RateLimit-Policy`); a request over the budget is a 429 `rate-limited` with `Retry-After`, and never reaches
- * the route. Requests with the valid operator token are not limited.
+ * the route. A caller counts as its token's subject; operators are not limited.
  */
-import type { Request, RequestHandler } from 'express';
+import type { Request, RequestHandler, Response } from 'express';
+import { callerOf } from './saga/access';
 import { HttpProblem, ProblemType } from './problem';
 import { TokenBuckets } from './token-buckets';
 
@@ -22,30 +23,43 @@ export interface RateLimits {
 export interface RateLimitGuards {
   starts: RequestHandler;
   reads: RequestHandler;
+  /**
+   * Counts a request refused for want of a valid token against its address, on the reads' budget: guessing tokens
+   * is limited too. Throws the 429 once the address has spent it.
+   */
+  refusedCredentials: (req: Request, res: Response) => void;
 }
 
 /**
- * The client a request counts against: its address, which is the socket's peer unless express's `trust proxy`
- * (`API_TRUST_PROXY`) names the proxies in front. Once customers have tokens, a request with one counts against
- * the token's subject instead, here.
+ * The client a request counts against: its caller's subject, once authenticated (however many addresses it comes
+ * from), else its address: the socket's peer unless express's `trust proxy` (`API_TRUST_PROXY`) names the proxies
+ * in front.
  */
 export function clientKeyOf(req: Request): string {
+  const caller = callerOf(req);
+  if (caller) return `subject:${caller.subject}`;
+  return addressKeyOf(req);
+}
+
+function addressKeyOf(req: Request): string {
   return `address:${req.ip ?? req.socket.remoteAddress ?? 'unknown'}`;
 }
 
 const windowSeconds = 60;
 
-function limitRequests(
+/**
+ * Takes one request from `client`'s bucket, sets the rate-limit headers, and throws the 429 when the bucket is
+ * empty; `undefined` when there is no limit.
+ */
+function bucketTaker(
   what: string,
   perMinute: number,
-  isExempt: (req: Request) => boolean,
   maxClients: number | undefined,
-): RequestHandler {
-  if (perMinute === 0) return (_req, _res, next) => next();
+): ((client: string, res: Response) => void) | undefined {
+  if (perMinute === 0) return undefined;
   const buckets = new TokenBuckets({ limit: perMinute, windowMs: windowSeconds * 1000, maxClients });
-  return (req, res, next) => {
-    if (isExempt(req)) return next();
-    const decision = buckets.take(clientKeyOf(req));
+  return (client, res) => {
+    const decision = buckets.take(client);
     res.set({
       'RateLimit-Policy': `${decision.limit};w=${windowSeconds}`,
       'RateLimit-Limit': String(decision.limit),
@@ -59,6 +73,13 @@ function limitRequests(
         `Too many ${what}: at most ${decision.limit} a minute per client. Retry after ${decision.retryAfterSeconds} s.`,
       );
     }
+  };
+}
+
+function limitRequests(what: string, perMinute: number, maxClients: number | undefined): RequestHandler {
+  const take = bucketTaker(what, perMinute, maxClients);
+  return (req, res, next) => {
+    if (take && !callerOf(req)?.operator) take(clientKeyOf(req), res);
     next();
   };
 }
@@ -66,16 +87,20 @@ function limitRequests(
 export function createRateLimitGuards(
   limits: RateLimits,
   options: {
-    /** Requests that are never limited: the operator's. */
-    isExempt: (req: Request) => boolean;
     /** Clients each budget remembers at once. @default 100000 */
     maxClients?: number;
-  },
+  } = {},
 ): RateLimitGuards {
   return {
-    starts: limitRequests('starts', limits.startsPerMinute, options.isExempt, options.maxClients),
-    reads: limitRequests('reads', limits.readsPerMinute, options.isExempt, options.maxClients),
+    starts: limitRequests('starts', limits.startsPerMinute, options.maxClients),
+    reads: limitRequests('reads', limits.readsPerMinute, options.maxClients),
+    refusedCredentials: limitRefusals(limits.readsPerMinute, options.maxClients),
   };
+}
+
+function limitRefusals(perMinute: number, maxClients: number | undefined): RateLimitGuards['refusedCredentials'] {
+  const take = bucketTaker('requests without a valid token', perMinute, maxClients);
+  return (req, res) => take?.(addressKeyOf(req), res);
 }
 
 /** No limits: what an app built without {@link RateLimits} has. */

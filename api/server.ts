@@ -49,8 +49,9 @@ async function main(): Promise<void> {
     namespace: config.temporal.namespace,
     dataConverter: encryption.dataConverter,
   });
-  const http = await listen(createApp({ client, ...appSettings(config) }), config.api);
-  console.log(`API listening on ${http.url}`);
+  const { tokenSource, ...settings } = await appSettings(config);
+  const http = await listen(createApp({ client, ...settings }), config.api);
+  console.log(`API listening on ${http.url}; tokens verified with ${tokenSource}`);
   const stop = () => {
     void http.close().then(() => connection.close());
   };

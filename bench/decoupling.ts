@@ -16,6 +16,7 @@ import { createLogger } from '../api/request-log';
 import { listen } from '../api/server';
 import { loadConfig } from '../config';
 import { orderRequest } from '../test/fixtures/orders';
+import { customerToken, testTokenSettings } from '../test/tokens';
 import { startDevServer } from '../workers/dev-server';
 import type { RunningServices } from '../workers/service-workers';
 import { startServices } from '../workers/service-workers';
@@ -35,8 +36,11 @@ interface LoadResult {
   failed: number;
 }
 
-/** A fixed-rate load: `amount` POSTs at `rate` per second, each one's latency recorded. */
-function load(url: string, body: unknown, rate: number, amount: number): Promise<LoadResult> {
+/**
+ * A fixed-rate load: `amount` POSTs at `rate` per second, each one's latency recorded; with `token`, each sends it
+ * as its bearer token (this system's API verifies it on every request; the sync chain asks for none).
+ */
+function load(url: string, body: unknown, rate: number, amount: number, token?: string): Promise<LoadResult> {
   return new Promise((resolve, reject) => {
     const latencies: number[] = [];
     let failed = 0;
@@ -44,7 +48,7 @@ function load(url: string, body: unknown, rate: number, amount: number): Promise
       {
         url,
         method: 'POST',
-        headers: { 'content-type': 'application/json' },
+        headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
         body: JSON.stringify(body),
         overallRate: rate,
         amount,
@@ -114,10 +118,12 @@ export async function decoupling({ quick }: { quick: boolean }): Promise<Benchma
           shippingDispatchDelayMs: condition.delayMs,
         }),
       ];
-      const http = await listen(createApp({ client, logger: createLogger('silent') }), { host: '127.0.0.1', port: 0 });
+      const app = createApp({ client, tokens: testTokenSettings, logger: createLogger('silent') });
+      const http = await listen(app, { host: '127.0.0.1', port: 0 });
       try {
         const customerId = `bench-${randomUUID()}`;
-        const result = await load(`${http.url}/orders`, orderRequest({ customerId }), rate, amount);
+        const token = await customerToken(customerId);
+        const result = await load(`${http.url}/orders`, orderRequest({ customerId }), rate, amount, token);
         const shown = figures(result, amount);
         p99[condition.name] = shown.p99Ms;
         errorsOfThisSystem += result.failed;

@@ -15,6 +15,7 @@ import { createLogger } from '../api/request-log';
 import { listen } from '../api/server';
 import { loadConfig } from '../config';
 import { orderRequest } from '../test/fixtures/orders';
+import { customerToken, testTokenSettings } from '../test/tokens';
 import { startDevServer } from '../workers/dev-server';
 import { startServices } from '../workers/service-workers';
 import type { BenchmarkResult } from './report';
@@ -78,11 +79,14 @@ export async function throughput({ quick }: { quick: boolean }): Promise<Benchma
       config,
       dataConverter,
     });
-    const http = await listen(createApp({ client, logger: createLogger('silent') }), { host: '127.0.0.1', port: 0 });
+    // Every POST carries its customer's token, which the API verifies: part of what an order costs it.
+    const app = createApp({ client, tokens: testTokenSettings, logger: createLogger('silent') });
+    const http = await listen(app, { host: '127.0.0.1', port: 0 });
     try {
       for (const rate of rates) {
         process.stderr.write(`throughput: ${rate} orders/s for ${seconds} s…\n`);
         const customerId = `bench-${randomUUID()}`;
+        const token = await customerToken(customerId);
         const amount = rate * seconds;
         const latencies: number[] = [];
         const began = performance.now();
@@ -91,7 +95,7 @@ export async function throughput({ quick }: { quick: boolean }): Promise<Benchma
             {
               url: `${http.url}/orders`,
               method: 'POST',
-              headers: { 'content-type': 'application/json' },
+              headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
               body: JSON.stringify(orderRequest({ customerId })),
               overallRate: rate,
               amount,

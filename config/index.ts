@@ -136,6 +136,11 @@ const EnvSchema = z
     API_RATE_LIMIT_STARTS: requestsPerMinute.default(60),
     API_RATE_LIMIT_READS: requestsPerMinute.default(600),
     API_TRUST_PROXY: trustedProxies.optional(),
+    API_TOKEN_SECRET: z.string().min(32, 'use at least 32 characters, e.g. openssl rand -base64 32').optional(),
+    API_JWKS_URL: z.url({ protocol: /^https?$/, error: 'expected the http(s) URL of a JSON Web Key Set' }).optional(),
+    API_TOKEN_ISSUER: z.string().min(1).default('temporal-saga'),
+    API_TOKEN_AUDIENCE: z.string().min(1).default('temporal-saga-api'),
+    API_OPERATOR_ROLE: z.string().min(1).default('operator'),
     TEMPORAL_RPC_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(2500),
     METRICS_PORT: port.optional(),
     ORDERS_TASK_QUEUE: taskQueue.default(defaultTaskQueues.orders),
@@ -163,6 +168,10 @@ const EnvSchema = z
     message:
       'required when NODE_ENV=production: <id>:<base64 of 32 random bytes>, newest first (or a file in PAYLOAD_KEY_FILE)',
     path: ['PAYLOAD_KEYS'],
+  })
+  .refine((vars) => !(vars.API_JWKS_URL && vars.API_TOKEN_SECRET), {
+    message: 'set API_JWKS_URL or API_TOKEN_SECRET, not both: tokens are verified with one or the other',
+    path: ['API_TOKEN_SECRET'],
   })
   .refine((vars) => !vars.PAYLOAD_KEYS?.some(({ id }) => vars.PAYLOAD_KEY_FILE?.keys.some((key) => key.id === id)), {
     message: 'a key id is both here and in PAYLOAD_KEYS: give each key one id',
@@ -258,7 +267,7 @@ export interface Config {
     port: number;
     /** @default 127.0.0.1 */
     host: string;
-    /** Bearer token for operator routes; unset disables them. */
+    /** A bearer token that makes its caller an operator; unset: only a JWT with the operator role does. */
     operatorToken: string | undefined;
     /** @default 'info' */
     logLevel: string;
@@ -272,6 +281,21 @@ export interface Config {
     rateLimits: { startsPerMinute: number; readsPerMinute: number };
     /** The proxies trusted to name the client in `X-Forwarded-For`. @default false: none */
     trustProxy: number | string[] | false;
+    /** How callers' JWTs are verified (api/access-tokens.ts). */
+    tokens: {
+      /** The identity provider's JSON Web Key Set (required in production). */
+      jwksUrl: string | undefined;
+      /**
+       * HMAC secret of development tokens (HS256). Unset, with no JWKS URL: one kept in `<dataDir>/api-token-secret`.
+       */
+      secret: string | undefined;
+      /** @default 'temporal-saga' */
+      issuer: string;
+      /** @default 'temporal-saga-api' */
+      audience: string;
+      /** The role (in the `roles` claim) that makes a caller an operator. @default 'operator' */
+      operatorRole: string;
+    };
   };
 }
 
@@ -344,6 +368,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       temporalTimeoutMs: vars.TEMPORAL_RPC_TIMEOUT_MS,
       rateLimits: { startsPerMinute: vars.API_RATE_LIMIT_STARTS, readsPerMinute: vars.API_RATE_LIMIT_READS },
       trustProxy: vars.API_TRUST_PROXY ?? false,
+      tokens: {
+        jwksUrl: vars.API_JWKS_URL,
+        secret: vars.API_TOKEN_SECRET,
+        issuer: vars.API_TOKEN_ISSUER,
+        audience: vars.API_TOKEN_AUDIENCE,
+        operatorRole: vars.API_OPERATOR_ROLE,
+      },
     },
   };
 }

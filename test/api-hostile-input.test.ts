@@ -1,19 +1,41 @@
 /**
  * Property-based: hundreds of malformed and hostile requests (fixed seed, so a failure replays) against the real
- * API. None may be a 5xx, none may start a workflow, and the API must keep answering. Then the edges of the HTTP
- * surface itself: methods a route does not have, and the operator token's header.
+ * API, with and without valid tokens. None may be a 5xx, none may start a workflow, and the API must keep
+ * answering. Then hostile tokens on every route, and the edges of the HTTP surface itself: methods a route does not
+ * have, and the `Authorization` header's scheme.
  */
 import { randomUUID } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import http from 'node:http';
 import fc from 'fast-check';
 import { orderRequest } from './fixtures/orders';
-import { ordersStartedSince } from './orders';
-import { request } from './http';
+import { orderWorkflowId } from '../api/orders/trigger';
+import { ordersStartedSince, placeOrder } from './orders';
+import { postJson, request } from './http';
 import type { TestSystem } from './system';
-import { startTestSystem, testOperatorToken } from './system';
+import { startTestSystem } from './system';
+import { customerToken, hostileTokens, testOperatorToken } from './tokens';
 
 const runs = 600;
+
+/** The customer whose valid token the hostile requests may carry. */
+const customerId = `customer-${randomUUID()}`;
+const hostileTokenNames = [
+  'malformed',
+  'truncated',
+  'garbage',
+  'expired',
+  'notYetValid',
+  'otherKey',
+  'algNone',
+  'hs512',
+  'otherAudience',
+  'otherIssuer',
+  'noExpiry',
+  'noSubject',
+  'huge',
+  'injecting',
+] as const;
 
 /** A value no order field accepts: never a string, so it cannot pass for a token or an id. */
 const wrongValue = fc.oneof(
@@ -76,9 +98,18 @@ const hostileRequest = fc.record({
     'application/json; charset=latin1',
   ),
   idempotencyKey: fc.option(fc.string({ maxLength: 300 }), { nil: undefined }),
-  authorization: fc.option(fc.constantFrom('Bearer wrong', 'Basic Zm9vOmJhcg==', 'Bearer ', 'x'.repeat(500)), {
-    nil: undefined,
-  }),
+  /**
+   * A valid customer's token, so that the bodies reach validation; the operator's; headers that are no bearer token;
+   * and hostile tokens (see `hostileTokens`) by name.
+   */
+  authorization: fc.option(
+    fc.oneof(
+      fc.constantFrom('customer', 'operator'),
+      fc.constantFrom('Bearer wrong', 'Basic Zm9vOmJhcg==', 'Bearer ', 'x'.repeat(500)).map((raw) => ({ raw })),
+      fc.constantFrom(...hostileTokenNames).map((hostile) => ({ hostile })),
+    ),
+    { nil: undefined },
+  ),
   body: hostileBody,
 });
 
@@ -108,10 +139,19 @@ const problemTypeOf = (response: RawResponse) =>
 describe('hostile input', () => {
   let system: TestSystem;
   let startedAt: Date;
+  let tokens: Record<string, string>;
   beforeAll(async () => {
     system = await startTestSystem();
+    tokens = { ...(await hostileTokens(customerId)), customer: await customerToken(customerId) };
     startedAt = new Date();
   });
+
+  /** The `Authorization` header for an arbitrary's choice. */
+  const authorizationHeader = (choice: 'customer' | 'operator' | { raw: string } | { hostile: string }) => {
+    if (choice === 'operator') return `Bearer ${testOperatorToken}`;
+    if (choice === 'customer') return `Bearer ${tokens.customer}`;
+    return 'raw' in choice ? choice.raw : `Bearer ${tokens[choice.hostile]}`;
+  };
   afterAll(async () => {
     await system?.stop();
   });
@@ -124,7 +164,7 @@ describe('hostile input', () => {
         if (hostile.contentType) headers['content-type'] = hostile.contentType;
         if (hostile.idempotencyKey !== undefined)
           headers['idempotency-key'] = hostile.idempotencyKey.replace(/[\r\n]/g, '');
-        if (hostile.authorization) headers.authorization = hostile.authorization;
+        if (hostile.authorization) headers.authorization = authorizationHeader(hostile.authorization);
         let response: Response;
         try {
           response = await fetch(`${system.apiUrl}${hostile.path}`, {
@@ -149,6 +189,42 @@ describe('hostile input', () => {
     expect((await request(`${system.apiUrl}/healthz`)).status).toBe(200); // still answering
     expect(await ordersStartedSince(system, startedAt)).toEqual([]);
   }, 120_000);
+  it('refuses tokens that are malformed, expired, not yet valid, signed with another key or alg, or for another API, on every route, starting nothing', async () => {
+    const since = new Date();
+    const orderId = await placeOrder(system.apiUrl, { customerId });
+    const routes: [method: string, path: string, body?: unknown][] = [
+      ['POST', '/orders', orderRequest({ customerId })],
+      ['GET', '/orders'],
+      ['GET', `/orders/${orderId}`],
+      ['POST', `/orders/${orderId}/cancel`, {}],
+      ['GET', `/orders/${orderId}/history`],
+      ['POST', `/orders/${orderId}/compensations/resolve`, { step: 'chargePayment', action: 'skip' }],
+    ];
+    const answers: string[] = [];
+    for (const name of hostileTokenNames.filter((name) => name !== 'injecting')) {
+      for (const [method, path, body] of routes) {
+        const response = await send(
+          `${system.apiUrl}${path}`,
+          method,
+          { 'content-type': 'application/json', authorization: `Bearer ${tokens[name]}` },
+          body === undefined ? undefined : JSON.stringify(body),
+        );
+        answers.push(`${name} ${method} ${path}: ${response.status} ${problemTypeOf(response)}`);
+      }
+    }
+    expect(answers.filter((answer) => !answer.endsWith(': 401 urn:temporal-saga:problem:unauthorized'))).toEqual([]);
+
+    // Validly signed, with a subject that tries to widen a visibility query: it owns nothing, and sees nothing.
+    const injecting = tokens.injecting!;
+    const list = await request(`${system.apiUrl}/orders?pageSize=100`, { token: injecting });
+    expect({ status: list.status, body: list.body }).toEqual({ status: 200, body: { items: [] } });
+    expect((await request(`${system.apiUrl}/orders/${orderId}`, { token: injecting })).status).toBe(404);
+    expect((await postJson(`${system.apiUrl}/orders`, orderRequest({ customerId }), injecting)).status).toBe(403);
+
+    // Only the order placed above, by its customer, started.
+    expect(await ordersStartedSince(system, since)).toEqual([orderWorkflowId(orderId)]);
+  });
+
   it('answers a method a route does not have with 405 and Allow, and OPTIONS with 204 and Allow', async () => {
     const orderId = randomUUID();
     const getOnly = 'GET, HEAD, OPTIONS';
@@ -197,9 +273,12 @@ describe('hostile input', () => {
     });
     expect((await send(`${system.apiUrl}/orders/${orderId}/cancel`, 'OPTIONS')).headers.allow).toBe(postOnly);
 
-    // HEAD stays what express makes of a GET route; a path no route serves stays a 404, whatever the method.
+    // HEAD stays what express makes of a GET route (so it wants a token where GET does); a path no route serves
+    // stays a 404, whatever the method.
     expect((await send(`${system.apiUrl}/healthz`, 'HEAD')).status).toBe(200);
-    expect((await send(`${system.apiUrl}/orders/${orderId}`, 'HEAD')).status).toBe(404);
+    expect((await send(`${system.apiUrl}/orders/${orderId}`, 'HEAD')).status).toBe(401);
+    const operator = { authorization: `Bearer ${testOperatorToken}` };
+    expect((await send(`${system.apiUrl}/orders/${orderId}`, 'HEAD', operator)).status).toBe(404);
     for (const [method, path] of [
       ['TRACE', '/nowhere'],
       ['OPTIONS', '/nowhere'],
@@ -215,7 +294,7 @@ describe('hostile input', () => {
   });
 
   it('reads the Authorization scheme in any case, and still wants the token exactly', async () => {
-    // An order that does not exist: a request the token lets through ends in 404, one it stops in 401 or 403.
+    // An order that does not exist: a request the token lets through ends in 404, one it stops in 401.
     const resolve = async (authorization?: string) =>
       (
         await send(
@@ -230,9 +309,9 @@ describe('hostile input', () => {
       [`bearer ${testOperatorToken}`, 404],
       [`BEARER ${testOperatorToken}`, 404],
       [`bEaReR  ${testOperatorToken}`, 404],
-      [`Bearer ${testOperatorToken.toUpperCase()}`, 403],
-      [`bearer ${testOperatorToken}x`, 403],
-      ['Bearer wrong', 403],
+      [`Bearer ${testOperatorToken.toUpperCase()}`, 401],
+      [`bearer ${testOperatorToken}x`, 401],
+      ['Bearer wrong', 401],
       [`Basic ${Buffer.from(`operator:${testOperatorToken}`).toString('base64')}`, 401],
       [`Bearer${testOperatorToken}`, 401],
     ];

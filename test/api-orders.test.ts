@@ -1,13 +1,14 @@
 /**
  * The order API's surface beyond placing an order: idempotent starts, waiting for the payment, cancellation,
- * listing, the history timeline, and the OpenAPI document.
+ * listing, the history timeline, and the OpenAPI document. Customers act on their own orders with their own
+ * tokens; the operator reads the raw history.
  */
 import { randomUUID } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import type { Router } from 'express';
 import { createHealthRoutes } from '../api/health';
-import { requireOperator } from '../api/operator-auth';
+import { operatorCaller } from '../api/authentication';
 import { orderStatusOfPublished, orderStatusQuery } from '../api/orders/status';
 import { orderTrigger, orderWorkflowId } from '../api/orders/trigger';
 import { createSagaRouter } from '../api/saga/trigger';
@@ -19,6 +20,7 @@ import { eventually, postJson, request } from './http';
 import { orderReaches, placeOrder } from './orders';
 import type { TestSystem } from './system';
 import { startTestSystem } from './system';
+import { customerToken, testOperatorToken } from './tokens';
 
 interface Problem {
   type: string;
@@ -29,6 +31,28 @@ interface Problem {
 
 async function countWorkflows(system: TestSystem, query: string): Promise<number> {
   return (await system.client.workflow.count(query)).count;
+}
+
+/** A new customer, and their token. */
+async function newCustomer(): Promise<{ customerId: string; token: string }> {
+  const customerId = `customer-${randomUUID()}`;
+  return { customerId, token: await customerToken(customerId) };
+}
+
+/** Every key of a JSON value, at any depth. */
+function keysOf(value: unknown): Set<string> {
+  const keys = new Set<string>();
+  const visit = (inner: unknown) => {
+    if (Array.isArray(inner)) inner.forEach(visit);
+    else if (typeof inner === 'object' && inner !== null) {
+      for (const [key, nested] of Object.entries(inner)) {
+        keys.add(key);
+        visit(nested);
+      }
+    }
+  };
+  visit(value);
+  return keys;
 }
 
 /** What the services hold of an order: its row, its reservations, charges and shipments. */
@@ -90,16 +114,16 @@ describe('the order API', () => {
 
     it('starts one saga for ten concurrent requests with one Idempotency-Key, and all get the same order', async () => {
       const key = `checkout-${randomUUID()}`;
-      const body = orderRequest();
-      const answers = await Promise.all(
-        Array.from({ length: 10 }, () =>
-          request(`${system.apiUrl}/orders`, {
-            method: 'POST',
-            headers: { 'content-type': 'application/json', 'idempotency-key': key },
-            body: JSON.stringify(body),
-          }),
-        ),
-      );
+      const { customerId, token } = await newCustomer();
+      const body = orderRequest({ customerId });
+      const post = (sent: unknown, as: string) =>
+        request(`${system.apiUrl}/orders`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'idempotency-key': key },
+          body: JSON.stringify(sent),
+          token: as,
+        });
+      const answers = await Promise.all(Array.from({ length: 10 }, () => post(body, token)));
       expect(answers.map((answer) => answer.status)).toEqual(Array(10).fill(202));
       const orderIds = new Set(answers.map((answer) => (answer.body as { orderId: string }).orderId));
       expect(orderIds.size).toBe(1);
@@ -119,23 +143,29 @@ describe('the order API', () => {
       expect(charges).toHaveLength(1);
 
       // The same key with another body is a client bug, not a repeat.
-      const reused = await request(`${system.apiUrl}/orders`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', 'idempotency-key': key },
-        body: JSON.stringify(orderRequest()),
-      });
+      const reused = await post(orderRequest({ customerId, items: [{ sku: 'SKU-1', quantity: 1 }] }), token);
       expect(reused.status).toBe(422);
       expect((reused.body as Problem).type).toBe('urn:temporal-saga:problem:idempotency-key-reused');
+
+      // Keys are each caller's own: another customer's same key starts another order, their own.
+      const other = await newCustomer();
+      const theirs = await post(orderRequest({ customerId: other.customerId }), other.token);
+      expect(theirs.status).toBe(202);
+      const theirOrderId = (theirs.body as { orderId: string }).orderId;
+      expect(theirOrderId).not.toBe(orderId);
+      await orderReaches(system.apiUrl, theirOrderId, ['completed']);
     });
 
     it('keeps an Idempotency-Key from starting a no-op order once its saga history is gone', async () => {
       const key = `checkout-${randomUUID()}`;
-      const body = orderRequest();
+      const { customerId, token } = await newCustomer();
+      const body = orderRequest({ customerId });
       const post = () =>
         request(`${system.apiUrl}/orders`, {
           method: 'POST',
           headers: { 'content-type': 'application/json', 'idempotency-key': key },
           body: JSON.stringify(body),
+          token,
         });
       const { orderId } = (await post()).body as { orderId: string };
       await orderReaches(system.apiUrl, orderId, ['completed']);
@@ -174,7 +204,8 @@ describe('the order API', () => {
 
     it('cancels an order before its pivot: 202, and the order ends cancelled with its charge refunded', async () => {
       // tok_slow: the charge is written, then the payment service takes 5 s to answer, before the pivot.
-      const orderId = await placeOrder(system.apiUrl, { paymentToken: 'tok_slow' });
+      const { customerId, token } = await newCustomer();
+      const orderId = await placeOrder(system.apiUrl, { customerId, paymentToken: 'tok_slow' });
       await eventually(async () => {
         const charge = await system.databases.payments
           .selectFrom('charges')
@@ -183,7 +214,7 @@ describe('the order API', () => {
           .executeTakeFirst();
         return charge;
       });
-      const cancel = await postJson(`${system.apiUrl}/orders/${orderId}/cancel`, { reason: 'changed my mind' });
+      const cancel = await postJson(`${system.apiUrl}/orders/${orderId}/cancel`, { reason: 'changed my mind' }, token);
       expect(cancel.status).toBe(202);
       expect(cancel.body).toMatchObject({ orderId, status: 'cancelling' });
 
@@ -200,26 +231,28 @@ describe('the order API', () => {
     });
 
     it('refuses to cancel an order that has passed its pivot, with the reason', async () => {
-      const orderId = await placeOrder(system.apiUrl);
+      const { customerId, token } = await newCustomer();
+      const orderId = await placeOrder(system.apiUrl, { customerId });
       await orderReaches(system.apiUrl, orderId, ['completed']);
-      const cancel = await postJson(`${system.apiUrl}/orders/${orderId}/cancel`, {});
+      const cancel = await postJson(`${system.apiUrl}/orders/${orderId}/cancel`, {}, token);
       expect(cancel.status).toBe(409);
       expect(cancel.contentType).toMatch(/^application\/problem\+json/);
       expect(cancel.body).toMatchObject({
         type: 'urn:temporal-saga:problem:cancel-rejected',
         detail: 'The saga is completed: there is nothing left to cancel.',
       });
-      expect((await request(`${system.apiUrl}/orders/${randomUUID()}/cancel`, { method: 'POST' })).status).toBe(404);
+      const missing = await request(`${system.apiUrl}/orders/${randomUUID()}/cancel`, { method: 'POST', token });
+      expect(missing.status).toBe(404);
     });
 
-    it("lists a customer's orders by status across pages", async () => {
-      const customerId = `customer-${randomUUID()}`;
+    it("lists a customer's orders by status across pages, for the customer", async () => {
+      const { customerId, token } = await newCustomer();
       const completed = await Promise.all([1, 2, 3].map(() => placeOrder(system.apiUrl, { customerId })));
       const declined = await placeOrder(system.apiUrl, { customerId, paymentToken: 'tok_declined' });
       for (const orderId of completed) await orderReaches(system.apiUrl, orderId, ['completed']);
       await orderReaches(system.apiUrl, declined, ['cancelled']);
 
-      const list = (query: string) => request(`${system.apiUrl}/orders?${query}`);
+      const list = (query: string) => request(`${system.apiUrl}/orders?${query}`, { token });
       // Visibility lags the sagas: page only once it shows all three as completed.
       await eventually(async () => {
         const body = (await list(`customerId=${customerId}&status=completed&pageSize=50`)).body as {
@@ -258,7 +291,8 @@ describe('the order API', () => {
     });
 
     it('refuses with 400 a cursor it did not hand out for the same filters, and pages with its own', async () => {
-      const list = (query: string) => request(`${system.apiUrl}/orders?${query}`);
+      const { customerId, token } = await newCustomer();
+      const list = (query: string, as = token) => request(`${system.apiUrl}/orders?${query}`, { token: as });
       const cursorRefused = {
         status: 400,
         body: expect.objectContaining({
@@ -274,10 +308,12 @@ describe('the order API', () => {
       };
       // What a client tried, with Temporal up: it was a 503 once the SDK's retries of Temporal's UNKNOWN had used
       // the API's deadline.
-      const tried = await list('customerId=dg010WPkEA2jI3dKfJFBbR&pageSize=82&cursor=yny6e&status=dispatched');
+      const tried = await list(
+        'customerId=dg010WPkEA2jI3dKfJFBbR&pageSize=82&cursor=yny6e&status=dispatched',
+        testOperatorToken,
+      );
       expect(tried).toMatchObject(cursorRefused);
 
-      const customerId = `customer-${randomUUID()}`;
       const orderIds = await Promise.all([1, 2].map(() => placeOrder(system.apiUrl, { customerId })));
       for (const orderId of orderIds) await orderReaches(system.apiUrl, orderId, ['completed']);
       const filters = `customerId=${customerId}&status=completed`;
@@ -313,6 +349,8 @@ describe('the order API', () => {
       expect(Object.fromEntries(answers)).toEqual(
         Object.fromEntries(Object.keys(forged).map((forgery) => [forgery, expect.objectContaining(cursorRefused)])),
       );
+      // A cursor pages the list of the caller it was given to: the operator's list, with the same filters, is another.
+      expect(await list(`${filters}&cursor=${cursor}`, testOperatorToken)).toMatchObject(cursorRefused);
 
       // The cursor it gave pages on, whatever the page size.
       const secondPage = (await list(`${filters}&pageSize=5&cursor=${cursor}`)).body as {
@@ -324,11 +362,14 @@ describe('the order API', () => {
     });
 
     it("reads a declined order's history as a timeline of its steps and compensations, in order", async () => {
-      const orderId = await placeOrder(system.apiUrl, { paymentToken: 'tok_declined' });
+      const { customerId, token } = await newCustomer();
+      const orderId = await placeOrder(system.apiUrl, { customerId, paymentToken: 'tok_declined' });
       await orderReaches(system.apiUrl, orderId, ['cancelled']);
-      const history = await request(`${system.apiUrl}/orders/${orderId}/history`);
+      const history = await request(`${system.apiUrl}/orders/${orderId}/history`, { token });
       expect(history.status).toBe(200);
-      const { timeline, events } = history.body as {
+      // The customer sees the timeline; the raw events are the operator's.
+      expect(Object.keys(history.body as object).sort()).toEqual(['links', 'orderId', 'timeline']);
+      const { timeline } = history.body as {
         timeline: {
           type: string;
           kind?: string;
@@ -338,7 +379,6 @@ describe('the order API', () => {
           outcome?: string;
           failure?: { type: string };
         }[];
-        events: { eventType: string }[];
       };
       const steps = timeline
         .filter((entry) => entry.type === 'step' && entry.event !== 'started')
@@ -367,8 +407,26 @@ describe('the order API', () => {
         outcome: 'failed',
         failure: { type: 'PaymentDeclined' },
       });
+
+      const operatorHistory = await request(`${system.apiUrl}/orders/${orderId}/history`, { token: testOperatorToken });
+      expect(operatorHistory.status).toBe(200);
+      const { timeline: operatorTimeline, events } = operatorHistory.body as {
+        timeline: unknown[];
+        events: { eventType: string }[];
+      };
+      expect(operatorTimeline).toEqual(timeline);
       expect(events[0]?.eventType).toBe('EVENT_TYPE_WORKFLOW_EXECUTION_STARTED');
       expect(events.length).toBeGreaterThan(timeline.length);
+      // Without diagnostics, the events say nothing of how the workers are built or where they run.
+      const diagnosticFields = ['stackTrace', 'identity'];
+      expect([...keysOf(events)].filter((key) => diagnosticFields.includes(key))).toEqual([]);
+      const diagnostics = await request(`${system.apiUrl}/orders/${orderId}/history?diagnostics=true`, {
+        token: testOperatorToken,
+      });
+      expect(diagnostics.status).toBe(200);
+      const diagnosed = (diagnostics.body as { events: unknown[] }).events;
+      expect(diagnosed).toHaveLength(events.length);
+      expect([...keysOf(diagnosed)]).toEqual(expect.arrayContaining(diagnosticFields));
     });
 
     it('publishes an OpenAPI 3.1 document that validates and covers every route', async () => {
@@ -383,7 +441,7 @@ describe('the order API', () => {
       );
       const routeDeps = {
         client: system.client,
-        requireOperator: requireOperator(undefined),
+        authenticate: () => Promise.resolve(operatorCaller),
         waitTimeoutMs: 1,
         temporalTimeoutMs: 1,
       };
@@ -405,23 +463,30 @@ describe('the order API', () => {
     });
 
     it('waits for the payment, not for shipping: 201 with the charged order', async () => {
-      const response = await postJson(`${system.apiUrl}/orders?wait=charged`, orderRequest());
+      const body = orderRequest();
+      const response = await postJson(
+        `${system.apiUrl}/orders?wait=charged`,
+        body,
+        await customerToken(body.customerId),
+      );
       expect(response.status).toBe(201);
-      const body = response.body as {
+      const order = response.body as {
         orderId: string;
         status: string;
         saga: { steps: { name: string; status: string }[] };
       };
-      expect(response.location).toBe(`/orders/${body.orderId}`);
-      expect(body.saga.steps.find((step) => step.name === 'chargePayment')?.status).toBe('succeeded');
-      expect(['processing', 'awaiting_shipment']).toContain(body.status);
-      await orderReaches(system.apiUrl, body.orderId, ['awaiting_shipment']);
+      expect(response.location).toBe(`/orders/${order.orderId}`);
+      expect(order.saga.steps.find((step) => step.name === 'chargePayment')?.status).toBe('succeeded');
+      expect(['processing', 'awaiting_shipment']).toContain(order.status);
+      await orderReaches(system.apiUrl, order.orderId, ['awaiting_shipment']);
     });
 
     it('answers a declined payment with 402 problem+json, and the order is cancelled', async () => {
+      const body = orderRequest({ paymentToken: 'tok_declined' });
       const response = await postJson(
         `${system.apiUrl}/orders?wait=charged`,
-        orderRequest({ paymentToken: 'tok_declined' }),
+        body,
+        await customerToken(body.customerId),
       );
       expect(response.status).toBe(402);
       expect(response.contentType).toMatch(/^application\/problem\+json/);
@@ -434,9 +499,10 @@ describe('the order API', () => {
     });
 
     it('refuses to cancel an order whose shipment (the pivot) is under way', async () => {
-      const orderId = await placeOrder(system.apiUrl);
+      const { customerId, token } = await newCustomer();
+      const orderId = await placeOrder(system.apiUrl, { customerId });
       await orderReaches(system.apiUrl, orderId, ['awaiting_shipment']);
-      const cancel = await postJson(`${system.apiUrl}/orders/${orderId}/cancel`, {});
+      const cancel = await postJson(`${system.apiUrl}/orders/${orderId}/cancel`, {}, token);
       expect(cancel.status).toBe(409);
       expect((cancel.body as Problem).detail).toBe(
         "The pivot step 'requestShipment' is running: the saga may no longer be undone.",

@@ -1,17 +1,20 @@
 /**
- * Rate limits per client: a burst of starts or reads over the budget is refused with a 429 that says when to come
- * back, starts nothing, and does not slow the sagas already running; the operator is not limited. The buckets
- * themselves are tested on a clock of the test's own.
+ * Rate limits per caller (the subject of their token): a burst of starts or reads over the budget is refused with a
+ * 429 that says when to come back, starts nothing, and does not slow the sagas already running; each customer has
+ * budgets of their own, wherever they call from; operators are not limited. The buckets themselves are tested on a
+ * clock of the test's own.
  */
 import { randomUUID } from 'node:crypto';
 import { orderWorkflowId } from '../api/orders/trigger';
+import { signToken } from '../api/access-tokens';
 import { idForKey } from '../api/saga/trigger';
 import { TokenBuckets } from '../api/token-buckets';
 import { orderRequest } from './fixtures/orders';
 import { eventually } from './http';
 import { placeOrder } from './orders';
 import type { TestSystem } from './system';
-import { startTestSystem, testOperatorToken } from './system';
+import { startTestSystem } from './system';
+import { customerToken, testOperatorToken, testTokenSettings } from './tokens';
 
 describe('token buckets', () => {
   it('allow a burst of the limit, then one per window/limit, and say when to retry and when the budget is back', () => {
@@ -51,7 +54,8 @@ describe('rate limits on the order API', () => {
   let system: TestSystem;
   const startsPerMinute = 5;
   const readsPerMinute = 10;
-  const operator = { authorization: `Bearer ${testOperatorToken}` };
+  const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
+  const operator = bearer(testOperatorToken);
   const post = (headers: Record<string, string>, body: unknown = orderRequest()) =>
     fetch(`${system.apiUrl}/orders`, {
       method: 'POST',
@@ -59,6 +63,11 @@ describe('rate limits on the order API', () => {
       body: JSON.stringify(body),
     });
   const get = (path: string, headers: Record<string, string> = {}) => fetch(`${system.apiUrl}${path}`, { headers });
+  /** A new customer, and the header that authenticates them. */
+  const newCustomer = async () => {
+    const customerId = `customer-${randomUUID()}`;
+    return { customerId, headers: bearer(await customerToken(customerId)) };
+  };
   const rateLimitHeaders = (response: Response) =>
     Object.fromEntries(
       ['retry-after', 'ratelimit-limit', 'ratelimit-remaining', 'ratelimit-reset', 'ratelimit-policy'].map((name) => [
@@ -66,7 +75,7 @@ describe('rate limits on the order API', () => {
         response.headers.get(name),
       ]),
     );
-  /** Reads as the operator, who is not limited, so that waiting for an order spends no client's budget. */
+  /** Reads as the operator, who is not limited, so that waiting for an order spends no customer's budget. */
   const statusOf = async (orderId: string) =>
     ((await (await get(`/orders/${orderId}`, operator)).json()) as { status: string }).status;
 
@@ -80,10 +89,12 @@ describe('rate limits on the order API', () => {
   });
 
   it('refuses a burst of starts over the limit with 429 and Retry-After, starting nothing, while earlier orders complete', async () => {
-    const before = [await placeOrder(system.apiUrl), await placeOrder(system.apiUrl)];
+    const { customerId, headers: customer } = await newCustomer();
+    const before = [await placeOrder(system.apiUrl, { customerId }), await placeOrder(system.apiUrl, { customerId })];
     const keys = Array.from({ length: 10 }, () => randomUUID());
-    const burst = await Promise.all(keys.map((key) => post({ 'idempotency-key': key })));
-
+    const burst = await Promise.all(
+      keys.map((key) => post({ ...customer, 'idempotency-key': key }, orderRequest({ customerId }))),
+    );
     const accepted = burst.filter((response) => response.status === 202);
     const refused = burst.filter((response) => response.status === 429);
     expect({ accepted: accepted.length, refused: refused.length }).toEqual({
@@ -118,7 +129,7 @@ describe('rate limits on the order API', () => {
     const refusedKeys = keys.filter((_key, index) => burst[index]!.status === 429);
     for (const key of refusedKeys) {
       await expect(
-        system.client.workflow.getHandle(orderWorkflowId(idForKey('orders', key))).describe(),
+        system.client.workflow.getHandle(orderWorkflowId(idForKey('orders', customerId, key))).describe(),
       ).rejects.toMatchObject({ name: 'WorkflowNotFoundError' });
     }
     const ordersQueue = `TaskQueue = '${system.config.taskQueues.orders}'`;
@@ -144,48 +155,90 @@ describe('rate limits on the order API', () => {
     expect(finalStatuses).toEqual(Array(startsPerMinute).fill('completed'));
   }, 120_000);
 
-  it('limits reads of an order, of its history and of the list with one budget, and ignores X-Forwarded-For', async () => {
-    const placed = await post(operator);
-    const { orderId } = (await placed.json()) as { orderId: string };
+  it("limits a customer's reads of an order, its history and the list with one budget, from any token or address", async () => {
+    const { customerId, headers: customer } = await newCustomer();
+    const orderId = await placeOrder(system.apiUrl, { customerId });
     const paths = [`/orders/${orderId}`, `/orders/${orderId}/history`, '/orders'];
     const spending = [];
-    for (let read = 0; read < readsPerMinute; read++) spending.push(await get(paths[read % paths.length]!));
+    for (let read = 0; read < readsPerMinute; read++) spending.push(await get(paths[read % paths.length]!, customer));
     expect(spending.map((response) => response.status)).toEqual(Array(readsPerMinute).fill(200));
     expect(spending.map((response) => Number(response.headers.get('ratelimit-remaining')))).toEqual(
       Array.from({ length: readsPerMinute }, (_, read) => readsPerMinute - 1 - read),
     );
 
-    // Spent on every read route at once; the header a client could forge names no one without API_TRUST_PROXY.
+    // Spent on every read route at once, for the customer: from another address (as a client could forge it
+    // without API_TRUST_PROXY) and with a token of theirs signed later, it is still their budget.
     const over = await Promise.all([
-      ...paths.map((path) => get(path)),
-      get(paths[0]!, { 'x-forwarded-for': '203.0.113.7' }),
-      get(paths[0]!, { authorization: 'Bearer not-the-operator-token' }),
+      ...paths.map((path) => get(path, customer)),
+      get(paths[0]!, { ...customer, 'x-forwarded-for': '203.0.113.7' }),
+      get(paths[0]!, bearer(await signToken(testTokenSettings, { subject: customerId, expiresIn: '1h' }))),
     ]);
     expect(over.map((response) => response.status)).toEqual(Array(over.length).fill(429));
     for (const response of over) expect(Number(response.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
 
     // Cancelling is neither a start nor a read: it is not limited.
-    const cancel = await fetch(`${system.apiUrl}/orders/${orderId}/cancel`, { method: 'POST' });
+    const cancel = await fetch(`${system.apiUrl}/orders/${orderId}/cancel`, { method: 'POST', headers: customer });
     expect([202, 409]).toContain(cancel.status);
     expect(cancel.headers.get('ratelimit-limit')).toBeNull();
   });
 
-  it('does not limit requests with the operator token', async () => {
-    // Spend this client's starts without starting anything: an invalid body counts too.
-    await eventually(async () => ((await post({}, {})).status === 429 ? true : undefined), { intervalMs: 0 });
-    await eventually(async () => ((await get('/orders')).status === 429 ? true : undefined), { intervalMs: 0 });
+  it('gives two customers calling from one address a budget each', async () => {
+    const spent = await newCustomer();
+    const other = await newCustomer();
+    await eventually(async () => ((await get('/orders', spent.headers)).status === 429 ? true : undefined), {
+      intervalMs: 0,
+    });
+    await eventually(async () => ((await post(spent.headers, {})).status === 429 ? true : undefined), {
+      intervalMs: 0,
+    });
 
-    const starts = await Promise.all(Array.from({ length: startsPerMinute + 2 }, () => post(operator)));
-    const reads = await Promise.all(Array.from({ length: readsPerMinute + 2 }, () => get('/orders', operator)));
-    expect(starts.map((response) => [response.status, response.headers.get('ratelimit-limit')])).toEqual(
-      Array(startsPerMinute + 2).fill([202, null]),
-    );
-    expect(reads.map((response) => [response.status, response.headers.get('ratelimit-limit')])).toEqual(
-      Array(readsPerMinute + 2).fill([200, null]),
-    );
+    const read = await get('/orders', other.headers);
+    expect(read.status).toBe(200);
+    expect(read.headers.get('ratelimit-remaining')).toBe(String(readsPerMinute - 1));
+    const started = await post(other.headers, orderRequest({ customerId: other.customerId }));
+    expect(started.status).toBe(202);
+    expect(started.headers.get('ratelimit-remaining')).toBe(String(startsPerMinute - 1));
   });
 
-  it('lists the 429 in the OpenAPI document on the routes that start and read, and only there', async () => {
+  it("counts requests without a valid token against their address, on the reads' budget, and nobody else's", async () => {
+    const guesses = await Promise.all(
+      Array.from({ length: readsPerMinute + 2 }, (_, guess) =>
+        get(`/orders/${randomUUID()}`, guess % 2 ? bearer(`guess-${guess}`) : {}),
+      ),
+    );
+    const statuses = guesses.map((response) => response.status);
+    expect(statuses.filter((status) => status === 401)).toHaveLength(readsPerMinute);
+    expect(statuses.filter((status) => status === 429)).toHaveLength(2);
+    const refused = guesses.find((response) => response.status === 429)!;
+    expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
+
+    // A customer with a valid token, from the same address, has a budget of their own.
+    const { headers } = await newCustomer();
+    expect((await get('/orders', headers)).status).toBe(200);
+  });
+
+  it('does not limit operators, by the operator token or by a token with the operator role', async () => {
+    // Spend a customer's budgets from the same address, without starting anything: an invalid body counts too.
+    const { headers: customer } = await newCustomer();
+    await eventually(async () => ((await post(customer, {})).status === 429 ? true : undefined), { intervalMs: 0 });
+    await eventually(async () => ((await get('/orders', customer)).status === 429 ? true : undefined), {
+      intervalMs: 0,
+    });
+
+    const operatorRole = bearer(await signToken(testTokenSettings, { subject: 'ops-on-call', operator: true }));
+    for (const headers of [operator, operatorRole]) {
+      const starts = await Promise.all(Array.from({ length: startsPerMinute + 1 }, () => post(headers)));
+      const reads = await Promise.all(Array.from({ length: readsPerMinute + 1 }, () => get('/orders', headers)));
+      expect(starts.map((response) => [response.status, response.headers.get('ratelimit-limit')])).toEqual(
+        Array(startsPerMinute + 1).fill([202, null]),
+      );
+      expect(reads.map((response) => [response.status, response.headers.get('ratelimit-limit')])).toEqual(
+        Array(readsPerMinute + 1).fill([200, null]),
+      );
+    }
+  });
+
+  it('lists the 429 in the OpenAPI document on every route (without a valid token, any route counts)', async () => {
     const document = (await (await get('/openapi.json')).json()) as {
       paths: Record<string, Record<string, { responses: Record<string, { headers?: Record<string, unknown> }> }>>;
     };
@@ -194,7 +247,14 @@ describe('rate limits on the order API', () => {
         .filter(([, operation]) => '429' in operation.responses)
         .map(([method]) => `${method.toUpperCase()} ${path}`),
     );
-    expect(limited.sort()).toEqual(['GET /orders', 'GET /orders/{id}', 'GET /orders/{id}/history', 'POST /orders']);
+    expect(limited.sort()).toEqual([
+      'GET /orders',
+      'GET /orders/{id}',
+      'GET /orders/{id}/history',
+      'POST /orders',
+      'POST /orders/{id}/cancel',
+      'POST /orders/{id}/compensations/resolve',
+    ]);
     expect(Object.keys(document.paths['/orders']!.post!.responses['429']!.headers ?? {})).toEqual(
       expect.arrayContaining(['Retry-After', 'RateLimit-Limit', 'RateLimit-Remaining', 'RateLimit-Reset']),
     );

@@ -1,23 +1,32 @@
 /**
- * The HTTP trigger from a team's side: a second saga, declared in a few lines with its own schema, gets its
- * routes and OpenAPI entries with no route code. Its operator route guards escalations with the operator token.
+ * The HTTP trigger from a team's side: a second saga, declared in a few lines with its own schema and its own
+ * access policy, gets its routes and OpenAPI entries with no route code. Guests book, read, list and cancel their
+ * own bookings with their tokens; only an operator resolves an escalation.
  */
+import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { createApp } from '../api/app';
 import { createLogger } from '../api/request-log';
+import { ownedBy } from '../api/saga/access';
 import type { SagaTrigger } from '../api/saga/trigger';
 import { listen } from '../api/server';
 import type { HttpServer } from '../api/server';
+import { CustomerIdKey } from '../workflows/search-attributes';
 import { eventually, postJson, request } from './http';
 import type { SagaHarness } from './saga-harness';
 import { startSagaHarness } from './saga-harness';
 import type { scriptedSaga } from './sagas/workflows';
+import { customerToken, testTokenSettings } from './tokens';
 
 const operatorToken = 'second-saga-operator-token';
 
+/** A guest's id: the subject of their token, and characters that need no quoting in a visibility query. */
+const GuestIdSchema = z.string().regex(/^[A-Za-z0-9._-]{1,50}$/);
+
 /** A "booking" saga: hold a room, then pay; the payment can be told to wait, or to fail its undo. */
 const BookingRequestSchema = z.strictObject({
-  guest: z.string().min(1).max(50),
+  /** Who books, for themselves. */
+  guest: GuestIdSchema,
   /** Keep the payment step waiting, so that the booking can be cancelled mid-way. */
   holdPayment: z.boolean().default(false),
   /** Make the room's undo fail, so that the saga escalates to an operator. */
@@ -51,7 +60,16 @@ function bookingTrigger(taskQueue: string): SagaTrigger<typeof BookingRequestSch
       },
     ],
     summary: (booking) => `Booking for ${booking.guest}`,
+    // The test server knows the order system's search attributes only: a booking keeps its guest as the customer.
+    searchAttributes: (booking) => [{ key: CustomerIdKey, value: booking.guest }],
+    access: ownedBy({ ownerOf: (booking) => booking.guest, searchAttribute: CustomerIdKey, subject: GuestIdSchema }),
   };
+}
+
+/** A new guest, and their token. */
+async function newGuest(name: string): Promise<{ guest: string; token: string }> {
+  const guest = `${name}-${randomUUID()}`;
+  return { guest, token: await customerToken(guest) };
 }
 
 describe('a second saga on the HTTP trigger', () => {
@@ -63,6 +81,7 @@ describe('a second saga on the HTTP trigger', () => {
     const app = createApp({
       client: bench.client,
       sagas: [bookingTrigger(bench.taskQueue)],
+      tokens: testTokenSettings,
       operatorToken,
       logger: createLogger('silent'),
     });
@@ -75,33 +94,36 @@ describe('a second saga on the HTTP trigger', () => {
   });
 
   it('is started, read, cancelled, listed and documented with no route code of its own', async () => {
-    const started = await postJson(`${api}/bookings`, { guest: 'Grace', holdPayment: true });
+    const { guest, token } = await newGuest('grace');
+    const started = await postJson(`${api}/bookings`, { guest, holdPayment: true }, token);
     expect(started.status).toBe(202);
     const { bookingId } = started.body as { bookingId: string };
     expect(started.location).toBe(`/bookings/${bookingId}`);
     const sagaId = `booking-${bookingId}`;
 
     const read = await eventually(async () => {
-      const response = await request(`${api}/bookings/${bookingId}`);
+      const response = await request(`${api}/bookings/${bookingId}`, { token });
       const body = response.body as { saga?: { steps: { name: string; status: string }[] } };
       return body.saga?.steps[1]?.status === 'running' ? response : undefined;
     });
     expect(read.body).toMatchObject({ bookingId, status: 'running', saga: { sagaId } });
 
-    expect((await postJson(`${api}/bookings/${bookingId}/cancel`, { reason: 'plans changed' })).status).toBe(202);
+    const cancel = await postJson(`${api}/bookings/${bookingId}/cancel`, { reason: 'plans changed' }, token);
+    expect(cancel.status).toBe(202);
     bench.service.release(sagaId, 'pay');
     const cancelled = await eventually(async () => {
-      const body = (await request(`${api}/bookings/${bookingId}`)).body as { status: string };
+      const body = (await request(`${api}/bookings/${bookingId}`, { token })).body as { status: string };
       return body.status === 'compensated' ? body : undefined;
     });
     expect(cancelled).toMatchObject({ saga: { failure: { type: 'SagaCancelled', message: 'plans changed' } } });
     expect(bench.service.done(sagaId, 'undo')).toEqual(['pay', 'holdRoom']);
 
+    // The guest's list is their own bookings: this one.
     const listed = await eventually(async () => {
-      const body = (await request(`${api}/bookings?pageSize=50`)).body as { items: { bookingId: string }[] };
+      const body = (await request(`${api}/bookings?pageSize=50`, { token })).body as { items: { bookingId: string }[] };
       return body.items.some((item) => item.bookingId === bookingId) ? body : undefined;
     });
-    expect(listed.items.length).toBeGreaterThanOrEqual(1);
+    expect(listed.items.map((item) => item.bookingId)).toEqual([bookingId]);
 
     const document = (await request(`${api}/openapi.json`)).body as {
       paths: Record<string, unknown>;
@@ -122,13 +144,14 @@ describe('a second saga on the HTTP trigger', () => {
     expect(document.components.schemas).toHaveProperty('Booking');
   });
 
-  it('lets only an operator with the token resolve an escalated compensation', async () => {
-    const started = await postJson(`${api}/bookings`, { guest: 'Alan', breakRoomUndo: true });
+  it('lets only an operator resolve an escalated compensation, not even its guest', async () => {
+    const { guest, token } = await newGuest('alan');
+    const started = await postJson(`${api}/bookings`, { guest, breakRoomUndo: true }, token);
+    expect(started.status).toBe(202);
     const { bookingId } = started.body as { bookingId: string };
-    await eventually(async () => {
-      const body = (await request(`${api}/bookings/${bookingId}`)).body as { status: string };
-      return body.status === 'needs_attention' ? body : undefined;
-    });
+    const statusOf = async () =>
+      ((await request(`${api}/bookings/${bookingId}`, { token })).body as { status: string }).status;
+    await eventually(async () => ((await statusOf()) === 'needs_attention' ? true : undefined));
     const resolve = (authorization?: string) =>
       request(`${api}/bookings/${bookingId}/compensations/resolve`, {
         method: 'POST',
@@ -140,14 +163,17 @@ describe('a second saga on the HTTP trigger', () => {
     expect(missing.status).toBe(401);
     expect(missing.body).toMatchObject({ type: 'urn:temporal-saga:problem:unauthorized' });
     const wrong = await resolve('Bearer not-the-token');
-    expect(wrong.status).toBe(403);
-    expect(wrong.body).toMatchObject({ type: 'urn:temporal-saga:problem:forbidden' });
-    expect((await request(`${api}/bookings/${bookingId}`)).body).toMatchObject({ status: 'needs_attention' });
+    expect(wrong.status).toBe(401);
+    expect(wrong.body).toMatchObject({ type: 'urn:temporal-saga:problem:unauthorized' });
+    const byGuest = await resolve(`Bearer ${token}`);
+    expect(byGuest.status).toBe(403);
+    expect(byGuest.body).toMatchObject({ type: 'urn:temporal-saga:problem:forbidden' });
+    expect(await statusOf()).toBe('needs_attention');
 
     const accepted = await resolve(`Bearer ${operatorToken}`);
     expect(accepted.status).toBe(202);
     const compensated = await eventually(async () => {
-      const body = (await request(`${api}/bookings/${bookingId}`)).body as { status: string };
+      const body = (await request(`${api}/bookings/${bookingId}`, { token })).body as { status: string };
       return body.status === 'compensated' ? body : undefined;
     });
     expect(compensated).toMatchObject({ saga: { steps: [{ compensation: { status: 'skipped' } }, {}] } });

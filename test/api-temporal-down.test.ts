@@ -13,18 +13,25 @@ import { testDataConverter } from './env';
 import { orderRequest } from './fixtures/orders';
 import { eventually, postJson, request } from './http';
 import { freePort } from './processes';
+import { customerToken, testTokenSettings } from './tokens';
 
 describe('the API while Temporal is down', () => {
   let server: DevServer | undefined;
   let http: HttpServer;
   let connection: Connection;
   let port: number;
+  /** POSTs an order as its customer. */
+  const placeOrder = async () => {
+    const body = orderRequest();
+    return postJson(`${http.url}/orders`, body, await customerToken(body.customerId));
+  };
   beforeAll(async () => {
     port = await freePort();
     server = await startDevServer({ port });
     connection = await Connection.connect({ address: server.address });
     const app = createApp({
       client: new Client({ connection, dataConverter: await testDataConverter() }),
+      tokens: testTokenSettings,
       logger: createLogger('silent'),
     });
     http = await listen(app, { host: '127.0.0.1', port: 0 });
@@ -36,16 +43,18 @@ describe('the API while Temporal is down', () => {
   });
 
   it('answers 503 with Retry-After within 5 s, and serves again once the server is back', async () => {
-    expect((await postJson(`${http.url}/orders`, orderRequest())).status).toBe(202);
+    expect((await placeOrder()).status).toBe(202);
     expect((await request(`${http.url}/readyz`)).status).toBe(200);
 
     await server!.stop();
     server = undefined;
+    const body = orderRequest();
+    const token = await customerToken(body.customerId);
     const began = Date.now();
     const response = await fetch(`${http.url}/orders`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(orderRequest()),
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      body: JSON.stringify(body),
     });
     const answeredInMs = Date.now() - began;
     expect(response.status).toBe(503);
@@ -59,7 +68,7 @@ describe('the API while Temporal is down', () => {
     server = await startDevServer({ port });
     const back = await eventually(
       async () => {
-        const again = await postJson(`${http.url}/orders`, orderRequest());
+        const again = await placeOrder();
         return again.status === 202 ? again : undefined;
       },
       { timeoutMs: 30_000, intervalMs: 500 },

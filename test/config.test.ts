@@ -7,6 +7,8 @@ import { spawnSync } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { createTokenVerifier, developmentTokenSecretFile, loadTokenSettings, signToken } from '../api/access-tokens';
+import { formatPayloadKey, generatePayloadKey } from '../codec/payload-keys';
 import { loadConfig } from '../config';
 import { cleanEnv, freePort } from './processes';
 
@@ -153,5 +155,46 @@ describe('API_TRUST_PROXY', () => {
 
   it.each(['true', '', 'proxy.internal', '10.0.0.0/33', '10.0.0.1/8/8'])('refuses %j', (value) => {
     expect(() => trustProxy(value)).toThrow(/^Invalid configuration: API_TRUST_PROXY: /);
+  });
+});
+
+describe("the API's token settings", () => {
+  it('take the JWKS URL, or the secret, or in development a secret kept in DATA_DIR', async () => {
+    const dataDir = await mkdtemp(path.join(os.tmpdir(), 'temporal-saga-tokens-'));
+    try {
+      const jwks = await loadTokenSettings(loadConfig({ API_JWKS_URL: 'https://idp.example/jwks.json' }));
+      expect(jwks).toMatchObject({ source: 'https://idp.example/jwks.json', settings: { keys: { kind: 'jwks' } } });
+      const secret = await loadTokenSettings(loadConfig({ API_TOKEN_SECRET: 's'.repeat(32) }));
+      expect(secret.source).toBe('API_TOKEN_SECRET');
+
+      const development = await loadTokenSettings(loadConfig({ DATA_DIR: dataDir }));
+      expect(development.source).toBe(developmentTokenSecretFile(dataDir));
+      const token = await signToken(development.settings, { subject: 'customer-1' });
+      // A restart finds the same secret: the token still verifies.
+      const restarted = await loadTokenSettings(loadConfig({ DATA_DIR: dataDir }));
+      await expect(createTokenVerifier(restarted.settings)(token)).resolves.toEqual({
+        subject: 'customer-1',
+        operator: false,
+      });
+    } finally {
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  it('refuse a short secret, a secret beside a JWKS URL, and production without a JWKS URL', async () => {
+    expect(() => loadConfig({ API_TOKEN_SECRET: 'short' })).toThrow(
+      /^Invalid configuration: API_TOKEN_SECRET: use at least 32 characters/,
+    );
+    expect(() =>
+      loadConfig({ API_TOKEN_SECRET: 's'.repeat(32), API_JWKS_URL: 'https://idp.example/jwks.json' }),
+    ).toThrow(/^Invalid configuration: API_TOKEN_SECRET: set API_JWKS_URL or API_TOKEN_SECRET, not both/);
+    const production = loadConfig({
+      NODE_ENV: 'production',
+      PAYLOAD_KEYS: formatPayloadKey(generatePayloadKey('prod')),
+      API_TOKEN_SECRET: 's'.repeat(32),
+    });
+    await expect(loadTokenSettings(production)).rejects.toThrow(
+      /^Invalid configuration: API_JWKS_URL: required when NODE_ENV=production/,
+    );
   });
 });

@@ -7,7 +7,15 @@ export interface JsonResponse {
   body: unknown;
 }
 
-export async function request(url: string, init: RequestInit = {}): Promise<JsonResponse> {
+/** A request's options: fetch's, and the bearer token to send (`Authorization: Bearer <token>`). */
+export type ApiRequestInit = RequestInit & { token?: string | undefined };
+
+export async function request(url: string, { token, ...init }: ApiRequestInit = {}): Promise<JsonResponse> {
+  if (token !== undefined) {
+    const headers = new Headers(init.headers);
+    headers.set('authorization', `Bearer ${token}`);
+    init.headers = headers;
+  }
   const response = await fetch(url, init);
   const text = await response.text();
   return {
@@ -18,11 +26,12 @@ export async function request(url: string, init: RequestInit = {}): Promise<Json
   };
 }
 
-export function postJson(url: string, body: unknown): Promise<JsonResponse> {
+export function postJson(url: string, body: unknown, token?: string): Promise<JsonResponse> {
   return request(url, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: typeof body === 'string' ? body : JSON.stringify(body),
+    token,
   });
 }
 

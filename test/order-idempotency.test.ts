@@ -10,11 +10,13 @@ import Database from 'better-sqlite3';
 import type { Kysely, Transaction } from 'kysely';
 import type { PaymentsSchema } from '../activities/payments/schema';
 import { compensateOnce, IdempotencyFailure, runOnce } from '../activities/storage/idempotency';
+import { orderRequest } from './fixtures/orders';
 import { eventually, postJson } from './http';
 import { orderReaches, placeOrder, readOrder } from './orders';
 import { testPostgresUrlVariable } from './postgres';
 import type { TestSystem } from './system';
 import { startTestSystem } from './system';
+import { customerToken } from './tokens';
 
 describe('effects and their compensations under unkind timing', () => {
   let system: TestSystem;
@@ -65,12 +67,17 @@ describe('effects and their compensations under unkind timing', () => {
     payments.selectFrom('charges').select('status').where('step_key', '=', key).execute();
 
   it('refunds a charge still being captured when its order was cancelled', async () => {
-    const orderId = await placeOrder(system.apiUrl, { paymentToken: 'tok_slow_capture' });
+    const body = orderRequest({ paymentToken: 'tok_slow_capture' });
+    const orderId = await placeOrder(system.apiUrl, body);
     await eventually(async () => {
       const { saga } = await readOrder(system.apiUrl, orderId);
       return saga.steps.find((step) => step.name === 'chargePayment')?.status === 'running' ? true : undefined;
     });
-    const cancel = await postJson(`${system.apiUrl}/orders/${orderId}/cancel`, { reason: 'changed my mind' });
+    const cancel = await postJson(
+      `${system.apiUrl}/orders/${orderId}/cancel`,
+      { reason: 'changed my mind' },
+      await customerToken(body.customerId),
+    );
     expect(cancel.status).toBe(202);
 
     await orderReaches(system.apiUrl, orderId, ['cancelled']);

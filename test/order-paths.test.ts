@@ -8,9 +8,10 @@ import { causeChain, describeError } from '../workflows/saga';
 import { historyOf, lastStartOf } from './history';
 import { orderRequest, undeliverableAddress } from './fixtures/orders';
 import { postJson } from './http';
-import { orderReaches, placeOrder } from './orders';
+import { orderReaches, placeOrder, readOrder } from './orders';
 import type { TestSystem } from './system';
 import { startTestSystem } from './system';
+import { customerToken } from './tokens';
 
 describe('order failure paths', () => {
   let system: TestSystem;
@@ -65,7 +66,9 @@ describe('order failure paths', () => {
     const { available } = await stockOf('SKU-5');
     // 11 lines of 1,000: more than the 10,000 units SKU-5 is stocked with.
     const items = Array.from({ length: 11 }, () => ({ sku: 'SKU-5', quantity: 1000 }));
-    const waited = await postJson(`${system.apiUrl}/orders?wait=charged`, orderRequest({ items }));
+    const body = orderRequest({ items });
+    const token = await customerToken(body.customerId);
+    const waited = await postJson(`${system.apiUrl}/orders?wait=charged`, body, token);
     expect(waited.status).toBe(409);
     const message = 'Not enough of SKU-5 in stock: the order needs 11000.';
     expect(waited.body).toMatchObject({
@@ -78,7 +81,9 @@ describe('order failure paths', () => {
     expect(order.saga.failure).toEqual({ type: 'OutOfStock', message });
     expect(JSON.stringify(order.saga.steps)).toContain(JSON.stringify({ type: 'OutOfStock', message }));
     // The count is nowhere the customer reads: not in the problem, not in the order, not in the failure's details.
-    for (const text of [waited.body, order].map((body) => JSON.stringify(body)))
+    const seenByCustomer = await readOrder(system.apiUrl, orderId, token);
+    expect(seenByCustomer).toMatchObject({ orderId, status: 'cancelled' });
+    for (const text of [waited.body, seenByCustomer].map((answer) => JSON.stringify(answer)))
       expect(text).not.toContain(`${available}`);
     const ended: unknown = await system.client.workflow
       .getHandle(orderWorkflowId(orderId))

@@ -12,6 +12,7 @@ import { freePort, startServiceProcess, stopProcess } from './processes';
 import { sagaCounters, scrape } from './prometheus';
 import type { TestSystem } from './system';
 import { startTestSystem } from './system';
+import { testOperatorToken } from './tokens';
 
 describe('services as separate processes', () => {
   const launchedProcesses: Launched[] = [];
@@ -161,10 +162,10 @@ describe('services as separate processes', () => {
       await system?.stop();
     });
 
-    /** GET /orders/:id, and how long it took. */
+    /** GET /orders/:id as the operator, and how long it took. */
     const timedRead = async (orderId: string) => {
       const began = performance.now();
-      const read = await request(`${system.apiUrl}/orders/${orderId}`);
+      const read = await request(`${system.apiUrl}/orders/${orderId}`, { token: testOperatorToken });
       return { read, elapsedMs: performance.now() - began };
     };
 

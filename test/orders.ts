@@ -5,6 +5,7 @@ import { orderWorkflowId } from '../api/orders/trigger';
 import { orderRequest } from './fixtures/orders';
 import type { JsonResponse } from './http';
 import { eventually, postJson, request } from './http';
+import { customerToken, testOperatorToken } from './tokens';
 
 export interface OrderView {
   orderId: string;
@@ -16,16 +17,21 @@ export interface OrderView {
   };
 }
 
-/** POSTs an order and returns its id; fails the test unless the API answered 202. */
+/**
+ * POSTs an order as its customer (a token for the body's `customerId`) and returns its id; fails the test unless
+ * the API answered 202.
+ */
 export async function placeOrder(apiUrl: string, overrides: Partial<PlaceOrderRequest> = {}): Promise<string> {
-  const response: JsonResponse = await postJson(`${apiUrl}/orders`, orderRequest(overrides));
+  const body = orderRequest(overrides);
+  const response: JsonResponse = await postJson(`${apiUrl}/orders`, body, await customerToken(body.customerId));
   if (response.status !== 202)
     throw new Error(`POST /orders answered ${response.status}: ${JSON.stringify(response.body)}`);
   return (response.body as { orderId: string }).orderId;
 }
 
-export async function readOrder(apiUrl: string, orderId: string): Promise<OrderView> {
-  return (await request(`${apiUrl}/orders/${orderId}`)).body as OrderView;
+/** GET /orders/:id, as the operator unless `token` says who. */
+export async function readOrder(apiUrl: string, orderId: string, token = testOperatorToken): Promise<OrderView> {
+  return (await request(`${apiUrl}/orders/${orderId}`, { token })).body as OrderView;
 }
 
 /** Polls GET /orders/:id until the order's status is one of `statuses`. */

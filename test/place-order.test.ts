@@ -7,6 +7,7 @@ import { eventually, postJson, request } from './http';
 import { orderReaches } from './orders';
 import type { TestSystem } from './system';
 import { startTestSystem } from './system';
+import { customerToken, testOperatorToken } from './tokens';
 
 describe('placing an order over HTTP', () => {
   let system: TestSystem;
@@ -22,7 +23,11 @@ describe('placing an order over HTTP', () => {
     const requestId = `req-${randomUUID()}`;
     const response = await fetch(`${system.apiUrl}/orders`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-request-id': requestId },
+      headers: {
+        'content-type': 'application/json',
+        'x-request-id': requestId,
+        authorization: `Bearer ${await customerToken(body.customerId)}`,
+      },
       body: JSON.stringify(body),
     });
     const accepted = {
@@ -125,7 +130,7 @@ describe('placing an order over HTTP', () => {
 
   it('makes the order findable by customer through visibility', async () => {
     const body = orderRequest();
-    const accepted = await postJson(`${system.apiUrl}/orders`, body);
+    const accepted = await postJson(`${system.apiUrl}/orders`, body, await customerToken(body.customerId));
     expect(accepted.status).toBe(202);
 
     const found = await eventually(async () => {
@@ -139,7 +144,9 @@ describe('placing an order over HTTP', () => {
   });
 
   it('answers 404 problem+json for an order that does not exist', async () => {
-    const response: JsonResponse = await request(`${system.apiUrl}/orders/${randomUUID()}`);
+    const response: JsonResponse = await request(`${system.apiUrl}/orders/${randomUUID()}`, {
+      token: testOperatorToken,
+    });
     expect(response.status).toBe(404);
     expect(response.contentType).toMatch(/^application\/problem\+json/);
     expect(response.body).toMatchObject({ type: 'urn:temporal-saga:problem:not-found', status: 404 });

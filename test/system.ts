@@ -33,6 +33,7 @@ import { openServiceDatabase, serviceWorkerLogger } from '../workers/service-wor
 import { allServices, startServices } from '../workers/service-workers';
 import { readTestEnv } from './env';
 import { createServiceDatabases } from './postgres';
+import { testOperatorToken, testTokenSecret, testTokenSettings } from './tokens';
 
 /** Each service's database, opened beside the service (SQLite in WAL mode, or PostgreSQL, lets both read and write). */
 export interface Databases {
@@ -71,9 +72,6 @@ export interface TestSystem {
 
 let runtimeInstalled = false;
 
-/** The operator token of the test system's API. */
-export const testOperatorToken = 'test-operator-token-0123456789';
-
 /**
  * Task queues of this test system's own, `<service>-<id>`: every test system shares the run's server, and a saga a
  * test leaves running must not go on in a later test's workers and write to that test's databases.
@@ -105,6 +103,9 @@ export async function startTestSystem(
     // Tests place orders by the hundred from one address; a test of the rate limits sets its own in `env`.
     API_RATE_LIMIT_STARTS: '0',
     API_RATE_LIMIT_READS: '0',
+    // An API started as a process of its own verifies the same tokens as the one in this process.
+    API_TOKEN_SECRET: testTokenSecret,
+    OPERATOR_TOKEN: testOperatorToken,
     ...options.env,
     TEMPORAL_ADDRESS: address,
     TEMPORAL_NAMESPACE: namespace,
@@ -127,6 +128,7 @@ export async function startTestSystem(
     const app = createApp({
       client,
       webUiUrl: 'http://localhost:8233',
+      tokens: testTokenSettings,
       operatorToken: testOperatorToken,
       sagas: [orderTrigger(config.taskQueues)],
       logger: createLogger(process.env.LOG_LEVEL ?? 'silent'),

@@ -13,6 +13,7 @@ import { eventually, postJson, request } from './http';
 import { orderReaches, placeOrder } from './orders';
 import type { TestSystem } from './system';
 import { startTestSystem } from './system';
+import { customerToken } from './tokens';
 
 describe('escapeMarkdown', () => {
   it.each([
@@ -108,14 +109,15 @@ describe('what a customer typed, in the Web UI', () => {
       shippingAddress: { ...undeliverableAddress, postalCode: 'SW1Y 4JH', name, city },
     });
     const handle = system.client.workflow.getHandle(orderWorkflowId(orderId));
+    const token = await customerToken(customerId);
     await eventually(async () => {
-      const order = (await request(`${system.apiUrl}/orders/${orderId}`)).body as {
+      const order = (await request(`${system.apiUrl}/orders/${orderId}`, { token })).body as {
         saga?: { steps?: { name: string; status: string }[] };
       };
       return order.saga?.steps?.some((step) => step.name === 'chargePayment' && step.status === 'running') || undefined;
     });
     const reason = '<b>changed</b> my **mind**\n# see [x](https://evil.test)';
-    expect((await postJson(`${system.apiUrl}/orders/${orderId}/cancel`, { reason })).status).toBe(202);
+    expect((await postJson(`${system.apiUrl}/orders/${orderId}/cancel`, { reason }, token)).status).toBe(202);
     await orderReaches(system.apiUrl, orderId, ['cancelled']);
     const texts = await webUiTexts(handle);
 

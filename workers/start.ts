@@ -83,7 +83,9 @@ async function main(): Promise<void> {
   };
 
   try {
-    // First, so that the embedded Web UI starts pointed at it.
+    // The API's settings before anything starts: in production, without an identity provider, nothing does.
+    const { tokenSource, ...settings } = await appSettings(config);
+    // Then the codec server, so that the embedded Web UI starts pointed at it.
     const embeddedUi = config.temporal.address ? undefined : embeddedWebUiUrl(config.embeddedServer.uiPort);
     const codecServer = await startCodecServer(config, encryption.codec, { webUiUrl: config.webUiUrl ?? embeddedUi });
     add({ name: 'the codec server', stop: codecServer.close });
@@ -116,23 +118,27 @@ async function main(): Promise<void> {
       void stop('a service failed', 1);
     });
 
-    const http = await listen(createApp({ client, ...appSettings(config), webUiUrl }), config.api).catch(
-      (error: unknown) => {
-        throw isAddressInUse(error) ? portInUseError(apiPort(config)) : error;
-      },
-    );
+    const http = await listen(createApp({ client, ...settings, webUiUrl }), config.api).catch((error: unknown) => {
+      throw isAddressInUse(error) ? portInUseError(apiPort(config)) : error;
+    });
     add({ name: 'the API', stop: http.close });
     running = true;
 
-    printBanner({
-      api: http.url,
-      webUi: webUiUrl,
-      temporal: `${connectionOptions.address} (namespace '${namespace}')`,
-      server: server ? `embedded, ${server.binarySource}; history in ${config.embeddedServer.dbFilename}` : 'external',
-      payloads: `encrypted with ${describePayloadEncryption(encryption)}`,
-      codecServer: `${codecServer.url} (${describeCodecServer(codecServer)})`,
-      ...Object.fromEntries(services.services.map((service) => [service.name, service.database])),
-    });
+    printBanner(
+      {
+        api: http.url,
+        webUi: webUiUrl,
+        temporal: `${connectionOptions.address} (namespace '${namespace}')`,
+        server: server
+          ? `embedded, ${server.binarySource}; history in ${config.embeddedServer.dbFilename}`
+          : 'external',
+        payloads: `encrypted with ${describePayloadEncryption(encryption)}`,
+        codecServer: `${codecServer.url} (${describeCodecServer(codecServer)})`,
+        tokens: `verified with ${tokenSource}`,
+        ...Object.fromEntries(services.services.map((service) => [service.name, service.database])),
+      },
+      { tokensFromProvider: settings.tokens.keys.kind === 'jwks' },
+    );
   } catch (error) {
     // A signal during start-up also reaches the server's process (the terminal signals the whole group), so a
     // step that failed after it is part of the stop, not a failure of its own.
@@ -196,7 +202,10 @@ async function stopAll(started: Part[], reason: string): Promise<void> {
   console.log('Stopped.');
 }
 
-function printBanner(lines: Record<string, string | undefined>): void {
+function printBanner(
+  lines: Record<string, string | undefined>,
+  { tokensFromProvider }: { tokensFromProvider: boolean },
+): void {
   const rows = Object.entries(lines).filter((entry): entry is [string, string] => entry[1] !== undefined);
   const width = Math.max(...rows.map(([label]) => label.length));
   console.log(
@@ -205,7 +214,10 @@ function printBanner(lines: Record<string, string | undefined>): void {
       'temporal-saga is running',
       ...rows.map(([label, value]) => `  ${label.padEnd(width)}  ${value}`),
       '',
-      '  Place an order: POST <api>/orders (an example is in README.md, "Run it")',
+      tokensFromProvider
+        ? '  A token:        from the identity provider (API_JWKS_URL)'
+        : "  A token:        npm run --silent token -- customer-1   (--operator for an operator's)",
+      '  Place an order: POST <api>/orders with it (an example is in README.md, "Run it")',
       '  Stop:           Ctrl-C',
       '',
     ].join('\n'),

@@ -3,6 +3,9 @@
  * business key, Web UI metadata, order status, list filters, and the one step a client may wait for (the
  * payment). Every route and OpenAPI entry under `/orders` comes from this.
  *
+ * Orders belong to their customer: a customer's token (its subject is their customer id) starts, lists, reads and
+ * cancels their own orders only, and sees each one's timeline; operators do everything.
+ *
  * The API knows no price: the inventory prices the order when the saga reserves its stock, and the saga publishes
  * the total (`OrderTotal`) and charges it. The Web UI texts hold what the customer typed only escaped.
  */
@@ -13,6 +16,7 @@ import { escapeMarkdown, textTable } from '../../workflows/saga';
 import { CustomerIdKey } from '../../workflows/search-attributes';
 import type { TaskQueues } from '../../workflows/task-queues';
 import { defaultTaskQueues } from '../../workflows/task-queues';
+import { ownedBy } from '../saga/access';
 import type { SagaTrigger } from '../saga/trigger';
 import { CustomerIdSchema, PlaceOrderRequestSchema } from './schema';
 import { orderStatuses, orderStatusOf, orderStatusOfPublished, orderStatusQuery } from './status';
@@ -68,5 +72,10 @@ export function orderTrigger(
     },
     waitPoints: { charged: OrderStep.ChargePayment },
     failureStatus: { PaymentDeclined: 402, FraudSuspected: 402, OutOfStock: 409, UnknownSku: 409 },
+    access: ownedBy({
+      ownerOf: (request) => request.customerId,
+      searchAttribute: CustomerIdKey,
+      subject: CustomerIdSchema,
+    }),
   };
 }

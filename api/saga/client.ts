@@ -234,7 +234,9 @@ const defaultStateQueryTimeoutMs = 500;
 
 export interface ReadSagaStateOptions {
   /** How long the `sagaState` query may wait for the saga's worker before the read falls back. @default 500 */
-  queryTimeoutMs?: number;
+  queryTimeoutMs?: number | undefined;
+  /** The saga's description, when the caller has just read it (to check who may read the saga): not read again. */
+  description?: WorkflowExecutionDescription | undefined;
 }
 
 /**
@@ -247,10 +249,10 @@ export interface ReadSagaStateOptions {
 export async function readSagaState(
   client: Client,
   workflowId: string,
-  { queryTimeoutMs = defaultStateQueryTimeoutMs }: ReadSagaStateOptions = {},
+  { queryTimeoutMs = defaultStateQueryTimeoutMs, description: known }: ReadSagaStateOptions = {},
 ): Promise<SagaRead> {
   const handle = client.workflow.getHandle(workflowId);
-  const description = await handle.describe();
+  const description = known ?? (await handle.describe());
   const final = finalStateOf(description);
   if (final) return { stale: false, state: final };
   // A signal, not a deadline, so that a caller's tighter deadline (the API's) still holds; the SDK lets it replace a

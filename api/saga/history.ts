@@ -31,17 +31,42 @@ export type TimelineEntry = { eventId: number; at: string | undefined } & (
 
 export interface SagaHistory {
   timeline: TimelineEntry[];
-  /** The raw event history, as the Temporal API's JSON. */
-  events: unknown[];
+  /** The raw event history, as the Temporal API's JSON, when asked for. */
+  events?: unknown[];
 }
 
-export async function sagaHistory(client: Client, workflowId: string): Promise<SagaHistory> {
+/**
+ * Which raw events a history carries beside its timeline: none; all of them without the diagnostics (failures'
+ * stack traces, the identities of the workers and clients that acted), which say how the system is built and
+ * where it runs; or all of them as stored.
+ */
+export type RawEvents = 'none' | 'without-diagnostics' | 'all';
+
+/** Fields of the raw events that only diagnostics need. */
+const diagnosticFields = new Set(['stackTrace', 'identity']);
+
+export async function sagaHistory(
+  client: Client,
+  workflowId: string,
+  { events: rawEvents = 'none' }: { events?: RawEvents } = {},
+): Promise<SagaHistory> {
   const history = await client.workflow.getHandle(workflowId).fetchHistory();
   const events = history.events ?? [];
-  return {
-    timeline: timelineOf(events, await decodeSummaries(client.options.loadedDataConverter, events)),
-    events: (temporal.api.history.v1.History.fromObject(history).toJSON() as { events?: unknown[] }).events ?? [],
-  };
+  const timeline = timelineOf(events, await decodeSummaries(client.options.loadedDataConverter, events));
+  if (rawEvents === 'none') return { timeline };
+  const json = (temporal.api.history.v1.History.fromObject(history).toJSON() as { events?: unknown[] }).events ?? [];
+  return { timeline, events: rawEvents === 'all' ? json : json.map(withoutDiagnostics) };
+}
+
+/** A copy of a raw event's JSON without {@link diagnosticFields}, at any depth (failures nest in causes). */
+function withoutDiagnostics(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(withoutDiagnostics);
+  if (typeof value !== 'object' || value === null) return value;
+  return Object.fromEntries(
+    Object.entries(value)
+      .filter(([key]) => !diagnosticFields.has(key))
+      .map(([key, inner]) => [key, withoutDiagnostics(inner)]),
+  );
 }
 
 function failureOf(failure: temporal.api.failure.v1.IFailure | null | undefined) {

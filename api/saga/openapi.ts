@@ -14,10 +14,20 @@ import {
   TimelineEntrySchema,
 } from './schemas';
 import type { SagaTrigger } from './trigger';
-import { CursorSchema, describeTrigger, IdempotencyKeySchema, PageSizeSchema } from './trigger';
+import { CursorSchema, describeTrigger, HistoryQuerySchema, IdempotencyKeySchema, PageSizeSchema } from './trigger';
 
-/** The security scheme operator routes require. */
-export const operatorSecurityScheme = 'operatorToken';
+/** The security scheme every saga route requires: a bearer token (see api/authentication.ts). */
+export const bearerSecurityScheme = 'bearerToken';
+
+/**
+ * Problems every saga route may answer, whoever calls: no valid token, tokens that cannot be checked now, and too
+ * many requests without a valid token from one address.
+ */
+const authenticationProblems = [
+  ProblemType.Unauthorized,
+  ProblemType.AuthenticationUnavailable,
+  ProblemType.RateLimited,
+] as const;
 
 const pascal = (word: string) => word.charAt(0).toUpperCase() + word.slice(1);
 
@@ -33,7 +43,7 @@ const rateLimitedHeaders = {
 
 function problems(...types: ProblemType[]) {
   const byStatus = new Map<number, string[]>();
-  for (const type of types) {
+  for (const type of new Set(types)) {
     const { status, title } = problemCatalog[type];
     byStatus.set(status, [...(byStatus.get(status) ?? []), `\`${type}\`: ${title}`]);
   }
@@ -90,9 +100,11 @@ export function registerSagaTriggerDocs<Input extends z.ZodType, W extends Workf
     path: base,
     tags,
     summary: `Start a ${trigger.singular} saga`,
+    security: [{ [bearerSecurityScheme]: [] }],
     description:
-      `Validates the request and starts the saga; answers 202 at once. With \`Idempotency-Key\`, repeats (even ` +
-      `concurrent ones) return the same ${trigger.singular} and start nothing new.` +
+      `Validates the request and starts the saga; answers 202 at once. Who may start which ${trigger.singular} is ` +
+      `the saga's access policy (403 otherwise). With \`Idempotency-Key\`, repeats (even concurrent ones) by the ` +
+      `same caller return the same ${trigger.singular} and start nothing new.` +
       (waitPoints.length
         ? ` With \`?wait=<point>\` the request waits, for a bounded time, until that step succeeds: 201 with the ` +
           `saga's state, a problem if the saga fails first, or 202 if the step takes longer.`
@@ -114,6 +126,8 @@ export function registerSagaTriggerDocs<Input extends z.ZodType, W extends Workf
         ProblemType.PayloadTooLarge,
         ProblemType.UnsupportedMediaType,
         ProblemType.IdempotencyKeyReused,
+        ...authenticationProblems,
+        ProblemType.Forbidden,
         ProblemType.RateLimited,
         ProblemType.TemporalUnavailable,
         ...(waitPoints.length ? [ProblemType.SagaFailed] : []),
@@ -138,7 +152,10 @@ export function registerSagaTriggerDocs<Input extends z.ZodType, W extends Workf
     path: base,
     tags,
     summary: `List ${trigger.resource}, newest first`,
-    description: 'Through Temporal visibility; pass `nextCursor` back as `cursor` for the next page.',
+    security: [{ [bearerSecurityScheme]: [] }],
+    description:
+      'Through Temporal visibility; pass `nextCursor` back as `cursor` for the next page. Only the ' +
+      `${trigger.resource} the caller may see (a customer's own; every one for an operator).`,
     request: {
       query: z.object({
         pageSize: PageSizeSchema.optional(),
@@ -173,7 +190,12 @@ export function registerSagaTriggerDocs<Input extends z.ZodType, W extends Workf
           },
         },
       },
-      ...problems(ProblemType.ValidationError, ProblemType.RateLimited, ProblemType.TemporalUnavailable),
+      ...problems(
+        ProblemType.ValidationError,
+        ...authenticationProblems,
+        ProblemType.RateLimited,
+        ProblemType.TemporalUnavailable,
+      ),
     },
   });
 
@@ -182,17 +204,24 @@ export function registerSagaTriggerDocs<Input extends z.ZodType, W extends Workf
     path: `${base}/{id}`,
     tags,
     summary: `Read a ${trigger.singular} and its saga's state`,
+    security: [{ [bearerSecurityScheme]: [] }],
     description:
       `Answers with or without workers: a finished ${trigger.singular} from the final state its saga keeps, a ` +
       `running one from its saga's answer; when the saga's worker does not answer in time, from what the saga ` +
-      'published (its status and current step), with `stale: true`.',
+      'published (its status and current step), with `stale: true`. One the caller may not see is a 404, as if ' +
+      'it did not exist.',
     request: { params: idParams },
     responses: {
       200: {
         description: `The ${trigger.singular}: exact (\`stale: false\`), or possibly behind (\`stale: true\`).`,
         content: { 'application/json': { schema: z.union([Current, Stale]) } },
       },
-      ...problems(ProblemType.NotFound, ProblemType.RateLimited, ProblemType.TemporalUnavailable),
+      ...problems(
+        ...authenticationProblems,
+        ProblemType.NotFound,
+        ProblemType.RateLimited,
+        ProblemType.TemporalUnavailable,
+      ),
     },
   });
 
@@ -201,7 +230,10 @@ export function registerSagaTriggerDocs<Input extends z.ZodType, W extends Workf
     path: `${base}/{id}/cancel`,
     tags,
     summary: `Cancel a ${trigger.singular}`,
-    description: 'Accepted before the saga passes its pivot (it then compensates); refused after, with the reason.',
+    security: [{ [bearerSecurityScheme]: [] }],
+    description:
+      'Accepted before the saga passes its pivot (it then compensates); refused after, with the reason. By ' +
+      `whoever may cancel the ${trigger.singular} (its customer, an operator).`,
     request: {
       params: idParams,
       body: { required: false, content: { 'application/json': { schema: CancelRequestSchema } } },
@@ -217,6 +249,8 @@ export function registerSagaTriggerDocs<Input extends z.ZodType, W extends Workf
       },
       ...problems(
         ProblemType.ValidationError,
+        ...authenticationProblems,
+        ProblemType.Forbidden,
         ProblemType.NotFound,
         ProblemType.CancelRejected,
         ProblemType.TemporalUnavailable,
@@ -229,8 +263,11 @@ export function registerSagaTriggerDocs<Input extends z.ZodType, W extends Workf
     path: `${base}/{id}/history`,
     tags,
     summary: `The ${trigger.singular}'s saga history`,
-    description: 'A timeline of its steps and compensations, derived from the event history, and the raw history.',
-    request: { params: idParams },
+    security: [{ [bearerSecurityScheme]: [] }],
+    description:
+      'A timeline of its steps and compensations, derived from the event history; for operators also the raw ' +
+      "events, without the failures' stack traces and the workers' identities unless `diagnostics=true`.",
+    request: { params: idParams, query: HistoryQuerySchema },
     responses: {
       200: {
         description: 'The history.',
@@ -239,13 +276,23 @@ export function registerSagaTriggerDocs<Input extends z.ZodType, W extends Workf
             schema: z.object({
               [idField]: Id,
               timeline: z.array(TimelineEntrySchema),
-              events: z.array(z.unknown()),
+              events: z
+                .array(z.unknown())
+                .optional()
+                .describe("The raw event history, as Temporal's API JSON: for operators only."),
               links: LinksSchema,
             }),
           },
         },
       },
-      ...problems(ProblemType.NotFound, ProblemType.RateLimited, ProblemType.TemporalUnavailable),
+      ...problems(
+        ProblemType.ValidationError,
+        ...authenticationProblems,
+        ProblemType.Forbidden,
+        ProblemType.NotFound,
+        ProblemType.RateLimited,
+        ProblemType.TemporalUnavailable,
+      ),
     },
   });
 
@@ -255,7 +302,7 @@ export function registerSagaTriggerDocs<Input extends z.ZodType, W extends Workf
     tags,
     summary: 'Resolve an escalated compensation (operators)',
     description: 'For a saga in `needs_attention`: retry, skip or abort the failed compensation.',
-    security: [{ [operatorSecurityScheme]: [] }],
+    security: [{ [bearerSecurityScheme]: [] }],
     request: {
       params: idParams,
       body: { required: true, content: { 'application/json': { schema: ResolutionSchema } } },
@@ -269,7 +316,7 @@ export function registerSagaTriggerDocs<Input extends z.ZodType, W extends Workf
       },
       ...problems(
         ProblemType.ValidationError,
-        ProblemType.Unauthorized,
+        ...authenticationProblems,
         ProblemType.Forbidden,
         ProblemType.NotFound,
         ProblemType.ResolutionRejected,

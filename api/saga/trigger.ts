@@ -11,12 +11,15 @@
  * | `GET /<resource>/:id/history`                | the saga's timeline, and its raw event history              |
  * | `POST /<resource>/:id/compensations/resolve` | an operator resolves an escalated compensation              |
  *
- * Starts and reads (the three `GET`s) go through the app's rate limits, when it has them (api/rate-limit.ts).
+ * Every route first authenticates its caller (`SagaRouteDeps.authenticate`: 401 without valid credentials), then
+ * asks the declaration's authorization hook (`access`, see access.ts) whether this caller may do this: a saga the
+ * caller may not read is a 404, like one that does not exist. Starts and reads (the three `GET`s) then go through
+ * the app's rate limits, when it has them (api/rate-limit.ts), counted per caller.
  *
  * The same declaration yields the routes' OpenAPI entries (`registerSagaTriggerDocs`).
  */
 import { createHash, randomUUID } from 'node:crypto';
-import type { Client, Workflow } from '@temporalio/client';
+import type { Client, Workflow, WorkflowExecutionDescription } from '@temporalio/client';
 import type { SearchAttributePair } from '@temporalio/common';
 import type { Request, RequestHandler, Response } from 'express';
 import { Router } from 'express';
@@ -25,6 +28,8 @@ import type { SagaState } from '../../workflows/saga';
 import { HttpProblem, invalidFieldsProblem, ProblemType, validationProblem } from '../problem';
 import type { RateLimitGuards } from '../rate-limit';
 import { isNotFound } from '../temporal-errors';
+import type { Caller, SagaAccess, SagaFacts } from './access';
+import { callerOf, operatorsOnly, setCallerOf } from './access';
 import type { PublishedSagaState, SagaRead } from './client';
 import {
   cancelSaga,
@@ -84,6 +89,8 @@ export interface SagaTrigger<Input extends z.ZodType, W extends Workflow> {
   waitPoints?: Record<string, string>;
   /** HTTP status for a saga failure a waiting request sees, by failure type. @default 409 for every type */
   failureStatus?: Record<string, number>;
+  /** Who may start, list, read, cancel, see the history of, and resolve these sagas. @default operators only */
+  access?: SagaAccess<z.infer<Input>>;
 }
 
 /**
@@ -97,9 +104,12 @@ export interface SagaRouteDeps {
   client: Client;
   /** Base URL of the Temporal Web UI, to link each saga's page. */
   webUiUrl?: string | undefined;
-  /** Guards the operator routes. */
-  requireOperator: RequestHandler;
-  /** Limits each client's starts and reads. @default no limits */
+  /**
+   * Who is calling: a {@link Caller}, or an error the app answers (a 401 problem) when the request carries no valid
+   * credentials. Every route asks it first.
+   */
+  authenticate: (req: Request) => Promise<Caller>;
+  /** Limits each caller's starts and reads. @default no limits */
   rateLimit?: RateLimitGuards | undefined;
   /** How long a request waits for a saga step before answering 202. */
   waitTimeoutMs: number;
@@ -130,13 +140,20 @@ export const IdempotencyKeySchema = z
 export const PageSizeSchema = z.coerce.number().int().min(1).max(100).default(20);
 export const CursorSchema = z.string().regex(/^[\w-]{1,2000}$/, 'expected the nextCursor of a previous page');
 const IdSchema = z.uuid();
+export const HistoryQuerySchema = z.strictObject({
+  diagnostics: z
+    .enum(['true', 'false'])
+    .optional()
+    .describe("Operators: keep the failures' stack traces and the workers' identities in the raw events."),
+});
 
 /**
- * The resource id for an `Idempotency-Key`: the same key always names the same saga, so that concurrent repeats
- * meet at one workflow id (Temporal starts it once) instead of racing.
+ * The resource id for a caller's `Idempotency-Key`: the same caller's same key always names the same saga, so that
+ * concurrent repeats meet at one workflow id (Temporal starts it once) instead of racing. Keys are the caller's own:
+ * two callers who pick the same key name two sagas, and neither can reach the other's through it.
  */
-export function idForKey(resource: string, key: string): string {
-  const bytes = createHash('sha256').update(`${resource}\n${key}`).digest().subarray(0, 16);
+export function idForKey(resource: string, subject: string, key: string): string {
+  const bytes = createHash('sha256').update(`${resource}\n${subject}\n${key}`).digest().subarray(0, 16);
   bytes[6] = (bytes[6]! & 0x0f) | 0x80; // UUID version 8: application-defined
   bytes[8] = (bytes[8]! & 0x3f) | 0x80; // RFC 9562 variant
   const hex = bytes.toString('hex');
@@ -148,6 +165,13 @@ function requestIdOf(req: Request): string {
   return typeof req.id === 'string' ? req.id : JSON.stringify(req.id);
 }
 
+/** The caller `authenticated` found: every route runs it first. */
+function callerOfRoute(req: Request): Caller {
+  const caller = callerOf(req);
+  if (!caller) throw new Error('The route ran without authentication.');
+  return caller;
+}
+
 function fingerprint(input: unknown): string {
   return createHash('sha256').update(JSON.stringify(input)).digest('base64url');
 }
@@ -156,10 +180,23 @@ export function createSagaRouter<Input extends z.ZodType, W extends Workflow>(
   trigger: SagaTrigger<Input, W>,
   deps: SagaRouteDeps,
 ): Router {
-  const { client, webUiUrl, requireOperator } = deps;
+  const { client, webUiUrl } = deps;
   const pass: RequestHandler = (_req, _res, next) => next();
   const { starts: limitStarts, reads: limitReads } = deps.rateLimit ?? { starts: pass, reads: pass };
   const { idField, workflowIdOf, statusOf, publishedStatusOf } = describeTrigger(trigger);
+  const access: SagaAccess<z.infer<Input>> = trigger.access ?? operatorsOnly;
+  /** Runs first on every route: the caller, kept for the guards and the route. */
+  const authenticated: RequestHandler = async (req, res, next) => {
+    let caller: Caller;
+    try {
+      caller = await deps.authenticate(req);
+    } catch (error) {
+      deps.rateLimit?.refusedCredentials(req, res);
+      throw error;
+    }
+    setCallerOf(req, caller);
+    next();
+  };
   const router = Router();
   const withinDeadline = <T>(fn: () => Promise<T>) =>
     client.connection.withDeadline(Date.now() + deps.temporalTimeoutMs, fn);
@@ -197,8 +234,26 @@ export function createSagaRouter<Input extends z.ZodType, W extends Workflow>(
       throw error;
     }
   };
+  /**
+   * The saga `id` names, described, when `caller` may read it; a 404 when it does not exist or is not theirs to see,
+   * so that the two cannot be told apart.
+   */
+  const readableSaga = async (
+    caller: Caller,
+    id: string,
+  ): Promise<{ facts: SagaFacts; description: WorkflowExecutionDescription }> => {
+    const workflowId = workflowIdOf(id);
+    const description = await orNotFound(id, () =>
+      withinDeadline(() => client.workflow.getHandle(workflowId).describe()),
+    );
+    const facts = { workflowId, searchAttributes: description.typedSearchAttributes };
+    if (description.type !== trigger.workflowType || !access.read(caller, facts)) throw notFound(id);
+    return { facts, description };
+  };
+  const forbidden = (action: string) => new HttpProblem(ProblemType.Forbidden, `You may not ${action}.`);
 
-  router.post('/', limitStarts, async (req: Request, res: Response) => {
+  router.post('/', authenticated, limitStarts, async (req: Request, res: Response) => {
+    const caller = callerOfRoute(req);
     if (!req.is('application/json')) {
       throw new HttpProblem(ProblemType.UnsupportedMediaType, 'Send the body as application/json.');
     }
@@ -214,7 +269,8 @@ export function createSagaRouter<Input extends z.ZodType, W extends Workflow>(
     if (!wait.success) throw validationProblem(wait.error, 'wait parameter');
 
     const input = parsed.data;
-    const id = key ? idForKey(trigger.resource, key.data) : randomUUID();
+    if (!access.start(caller, input)) throw forbidden(`start this ${trigger.singular}: it is not yours`);
+    const id = key ? idForKey(trigger.resource, caller.subject, key.data) : randomUUID();
     const requestFingerprint = fingerprint(input);
     const options = {
       workflowId: workflowIdOf(id),
@@ -260,7 +316,8 @@ export function createSagaRouter<Input extends z.ZodType, W extends Workflow>(
     }
   });
 
-  router.get('/', limitReads, async (req: Request, res: Response) => {
+  router.get('/', authenticated, limitReads, async (req: Request, res: Response) => {
+    const scope = access.list(callerOfRoute(req));
     const filters = Object.entries(trigger.filters ?? {});
     const query = z
       .strictObject({
@@ -270,9 +327,14 @@ export function createSagaRouter<Input extends z.ZodType, W extends Workflow>(
       })
       .safeParse(req.query);
     if (!query.success) throw validationProblem(query.error, 'query');
+    if (scope.scope === 'none') {
+      res.json({ items: [] });
+      return;
+    }
     const values: Record<string, unknown> = query.data;
     const clauses = [
       `WorkflowType = '${trigger.workflowType}'`,
+      ...(scope.scope === 'some' ? [`(${scope.clause})`] : []),
       ...filters.flatMap(([name, filter]) => {
         const value = values[name];
         return typeof value === 'string' ? [`(${filter.clause(value)})`] : [];
@@ -299,16 +361,22 @@ export function createSagaRouter<Input extends z.ZodType, W extends Workflow>(
     });
   });
 
-  router.get('/:id', limitReads, async (req: Request, res: Response) => {
+  router.get('/:id', authenticated, limitReads, async (req: Request, res: Response) => {
     const id = idOf(req);
+    const { description } = await readableSaga(callerOfRoute(req), id);
     const read = await orNotFound(id, () =>
-      withinDeadline(() => readSagaState(client, workflowIdOf(id), { queryTimeoutMs: deps.stateQueryTimeoutMs })),
+      withinDeadline(() =>
+        readSagaState(client, workflowIdOf(id), { queryTimeoutMs: deps.stateQueryTimeoutMs, description }),
+      ),
     );
     res.json(view(id, read));
   });
 
-  router.post('/:id/cancel', async (req: Request, res: Response) => {
+  router.post('/:id/cancel', authenticated, async (req: Request, res: Response) => {
+    const caller = callerOfRoute(req);
     const id = idOf(req);
+    const { facts } = await readableSaga(caller, id);
+    if (!access.cancel(caller, facts)) throw forbidden(`cancel this ${trigger.singular}`);
     const body = CancelRequestSchema.safeParse(req.body ?? {});
     if (!body.success) throw validationProblem(body.error);
     const reason = body.data.reason ?? `Cancelled through the API (request ${requestIdOf(req)}).`;
@@ -318,14 +386,27 @@ export function createSagaRouter<Input extends z.ZodType, W extends Workflow>(
     res.status(202).json({ [idField]: id, status: 'cancelling', links: links(id) });
   });
 
-  router.get('/:id/history', limitReads, async (req: Request, res: Response) => {
+  router.get('/:id/history', authenticated, limitReads, async (req: Request, res: Response) => {
+    const caller = callerOfRoute(req);
     const id = idOf(req);
-    const history = await orNotFound(id, () => withinDeadline(() => sagaHistory(client, workflowIdOf(id))));
+    const query = HistoryQuerySchema.safeParse(req.query);
+    if (!query.success) throw validationProblem(query.error, 'query');
+    const { facts } = await readableSaga(caller, id);
+    const shown = access.history(caller, facts);
+    const diagnostics = query.data.diagnostics === 'true';
+    if (diagnostics && shown !== 'events') {
+      throw forbidden(`see the diagnostics of this ${trigger.singular}'s history`);
+    }
+    const events = shown === 'timeline' ? 'none' : diagnostics ? 'all' : 'without-diagnostics';
+    const history = await orNotFound(id, () => withinDeadline(() => sagaHistory(client, workflowIdOf(id), { events })));
     res.json({ [idField]: id, ...history, links: links(id) });
   });
 
-  router.post('/:id/compensations/resolve', requireOperator, async (req: Request, res: Response) => {
+  router.post('/:id/compensations/resolve', authenticated, async (req: Request, res: Response) => {
+    const caller = callerOfRoute(req);
     const id = idOf(req);
+    const { facts } = await readableSaga(caller, id);
+    if (!access.resolve(caller, facts)) throw forbidden(`resolve this ${trigger.singular}'s compensations`);
     const body = ResolutionSchema.safeParse(req.body);
     if (!body.success) throw validationProblem(body.error);
     const outcome = await orNotFound(id, () =>

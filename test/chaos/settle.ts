@@ -1,13 +1,14 @@
 /**
  * The end of the chaos run: wait, within a bound, until Temporal has closed every order's saga; describe those it
  * has not (the evidence a person needs: the order's status, its running steps, the activities Temporal still
- * tries and their last failure); then read every order's final state through the API.
+ * tries and their last failure); then read every order's final state through the API, as the operator.
  */
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Client } from '@temporalio/client';
 import { orderWorkflowId } from '../../api/orders/trigger';
 import type { SagaState } from '../../workflows/saga';
 import { request } from '../http';
+import { testOperatorToken } from '../tokens';
 import type { FinalOrder } from './invariants';
 import type { OrderRecord } from './traffic';
 
@@ -66,7 +67,7 @@ export async function describeStuck(client: Client, apiUrl: string, record: Orde
   const lines = [
     `order ${orderId} (#${record.plan.index}, ${record.plan.kind}, cancel ${record.cancel?.kind ?? 'none'})`,
   ];
-  const view = await request(`${apiUrl}/orders/${orderId}`).catch((error: Error) => ({
+  const view = await request(`${apiUrl}/orders/${orderId}`, { token: testOperatorToken }).catch((error: Error) => ({
     status: 0,
     body: error.message,
   }));
@@ -109,7 +110,9 @@ export async function readFinalOrders(
   const placed = records.filter((record): record is OrderRecord & { orderId: string } => !!record.orderId);
   return mapLimit(placed, 8, async (record) => {
     for (let attempt = 1; ; attempt++) {
-      const response = await request(`${apiUrl}/orders/${record.orderId}`).catch(() => undefined);
+      const response = await request(`${apiUrl}/orders/${record.orderId}`, { token: testOperatorToken }).catch(
+        () => undefined,
+      );
       if (response?.status === 200) {
         const { status, saga } = response.body as { status: string; saga: SagaState };
         const steps = saga.steps ?? [];

@@ -21,6 +21,7 @@ import type { ServiceDatabases } from '../postgres';
 import { createServiceDatabases } from '../postgres';
 import type { Launched } from '../processes';
 import { cleanEnv, freePort, launch } from '../processes';
+import { testOperatorToken, testTokenSecret } from '../tokens';
 import type { ProcessDeath } from './supervised-process';
 import { SupervisedProcess } from './supervised-process';
 
@@ -152,7 +153,8 @@ export async function startChaosSystem({
 
     const apiPort = await freePort();
     const apiUrl = `http://127.0.0.1:${apiPort}`;
-    // The traffic comes from one address, by the hundred: the rate limits are not what a chaos run tests.
+    // The traffic comes from one address, by the hundred: the rate limits are not what a chaos run tests. Its
+    // customers' tokens are signed with the test secret (test/tokens.ts); the final checks read as the operator.
     const apiEnv = {
       ...env,
       PORT: String(apiPort),
@@ -161,6 +163,8 @@ export async function startChaosSystem({
       LOG_FORMAT: 'json',
       API_RATE_LIMIT_STARTS: '0',
       API_RATE_LIMIT_READS: '0',
+      API_TOKEN_SECRET: testTokenSecret,
+      OPERATOR_TOKEN: testOperatorToken,
     };
     const api = supervised(
       'api',

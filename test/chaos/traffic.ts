@@ -1,7 +1,8 @@
 /**
  * The client side of the chaos run, as a careful client of the API behaves while parts of the system die: every
  * order is placed with an `Idempotency-Key`, so that a POST that timed out or met a 503 is simply sent again and
- * names the same order; a cancellation is sent again the same way. Each order's record says what the client saw.
+ * names the same order; a cancellation is sent again the same way. Each order is its own customer's, who places,
+ * reads and cancels it with their own token. Each order's record says what the client saw.
  */
 import { setTimeout as delay } from 'node:timers/promises';
 import { OrderStep } from '../../workflows/order';
@@ -9,6 +10,7 @@ import type { JsonResponse } from '../http';
 import { request } from '../http';
 import type { OrderView } from '../orders';
 import { readOrder } from '../orders';
+import { customerToken } from '../tokens';
 import type { PlannedOrder } from './plan';
 
 /** How a cancellation went, as the client saw it. */
@@ -58,12 +60,14 @@ async function untilAnswered(
 }
 
 export async function placeOrder(apiUrl: string, record: OrderRecord): Promise<void> {
+  const token = await customerToken(record.plan.request.customerId);
   const response = await untilAnswered(
     () =>
       request(`${apiUrl}/orders`, {
         method: 'POST',
         headers: { 'content-type': 'application/json', 'idempotency-key': record.plan.idempotencyKey },
         body: JSON.stringify(record.plan.request),
+        token,
       }),
     () => record.retries++,
   );
@@ -84,11 +88,11 @@ function chargingOrLater({ saga }: OrderView & { saga: { currentStep?: string } 
   return saga.status !== 'running' || stepsFromCharging.some((step) => step === saga.currentStep);
 }
 
-/** Reads the order until its payment is being charged or later, for at most 30 s. */
-async function untilCharging(apiUrl: string, orderId: string): Promise<void> {
+/** Reads the order as its customer (`token`) until its payment is being charged or later, for at most 30 s. */
+async function untilCharging(apiUrl: string, orderId: string, token: string): Promise<void> {
   const deadline = Date.now() + 30_000;
   while (Date.now() < deadline) {
-    const order = await readOrder(apiUrl, orderId).catch(() => undefined);
+    const order = await readOrder(apiUrl, orderId, token).catch(() => undefined);
     if (order?.saga && chargingOrLater(order)) return;
     await delay(100);
   }
@@ -99,7 +103,8 @@ export async function cancelOrder(apiUrl: string, record: OrderRecord): Promise<
   const { orderId, plan } = record;
   if (!orderId || !plan.cancel) return;
   const moment = plan.cancel;
-  if (moment.at === 'charging') await untilCharging(apiUrl, orderId);
+  const token = await customerToken(plan.request.customerId);
+  if (moment.at === 'charging') await untilCharging(apiUrl, orderId, token);
   if (moment.at !== 'placed') await delay(moment.delayMs);
   let response: Awaited<ReturnType<typeof untilAnswered>>;
   try {
@@ -109,6 +114,7 @@ export async function cancelOrder(apiUrl: string, record: OrderRecord): Promise<
           method: 'POST',
           headers: { 'content-type': 'application/json' },
           body: JSON.stringify({ reason: `The chaos run cancels order #${plan.index}.` }),
+          token,
         }),
       () => record.retries++,
     );

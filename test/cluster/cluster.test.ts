@@ -22,6 +22,7 @@ import type { Launched } from '../processes';
 import { freePort, launch, startServiceProcess, stopProcess } from '../processes';
 import type { Databases } from '../system';
 import { closeDatabases, openDatabases } from '../system';
+import { testOperatorToken, testTokenSecret } from '../tokens';
 import type { ClusterServer } from './temporal-server';
 import { startClusterServer } from './temporal-server';
 
@@ -89,6 +90,9 @@ describe('the production topology: full Temporal server, services on PostgreSQL,
       // 60 orders and their polling come from one address: the limits are not what this test is about.
       API_RATE_LIMIT_STARTS: '0',
       API_RATE_LIMIT_READS: '0',
+      // Each order is placed with its customer's token, signed with the test secret; the test reads as the operator.
+      API_TOKEN_SECRET: testTokenSecret,
+      OPERATOR_TOKEN: testOperatorToken,
     });
     processes.push(api);
     apiUrl = `http://127.0.0.1:${apiPort}`;

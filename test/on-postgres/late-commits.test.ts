@@ -9,10 +9,12 @@ import type { Kysely } from 'kysely';
 import { sql } from 'kysely';
 import { temporal } from '@temporalio/proto';
 import { orderWorkflowId } from '../../api/orders/trigger';
+import { orderRequest } from '../fixtures/orders';
 import { eventually, postJson } from '../http';
 import { orderReaches, placeOrder } from '../orders';
 import type { TestSystem } from '../system';
 import { startTestSystem } from '../system';
+import { customerToken } from '../tokens';
 
 describe('an action attempt that commits after its timeout', () => {
   let system: TestSystem;
@@ -94,10 +96,15 @@ describe('an action attempt that commits after its timeout', () => {
   it('a charge committed late, after its order was cancelled, is refunded', async () => {
     const { payments } = system.databases;
     const release = await holding(payments, 'lock table charges in exclusive mode');
-    const orderId = await placeOrder(system.apiUrl);
+    const body = orderRequest();
+    const orderId = await placeOrder(system.apiUrl, body);
 
     await attemptRunning(orderId, 'chargePayment', 2);
-    const cancel = await postJson(`${system.apiUrl}/orders/${orderId}/cancel`, { reason: 'changed my mind' });
+    const cancel = await postJson(
+      `${system.apiUrl}/orders/${orderId}/cancel`,
+      { reason: 'changed my mind' },
+      await customerToken(body.customerId),
+    );
     expect(cancel.status).toBe(202);
     await new Promise((resolve) => setTimeout(resolve, 1000));
     await release();

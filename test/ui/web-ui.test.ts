@@ -29,6 +29,7 @@ import { readTestEnv } from '../env';
 import { orderRequest, undeliverableAddress } from '../fixtures/orders';
 import { orderReaches, placeOrder } from '../orders';
 import { freePort } from '../processes';
+import { testOperatorToken, testTokenSettings } from '../tokens';
 
 const screenshots = path.resolve(__dirname, '../../docs/screenshots');
 
@@ -114,10 +115,14 @@ describe('the Temporal Web UI', () => {
       { connection: nativeConnection, namespace: 'default', client, config, dataConverter },
       { workflows: { workflowBundle: { codePath: readTestEnv().workflowBundlePath } } },
     );
-    http = await listen(createApp({ client, webUiUrl: webUi, logger: createLogger('silent') }), {
-      host: '127.0.0.1',
-      port: 0,
+    const app = createApp({
+      client,
+      webUiUrl: webUi,
+      tokens: testTokenSettings,
+      operatorToken: testOperatorToken,
+      logger: createLogger('silent'),
     });
+    http = await listen(app, { host: '127.0.0.1', port: 0 });
     api = http.url;
     browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: chromiumFlags });
   });

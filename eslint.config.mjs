@@ -8,6 +8,51 @@ import tseslint from 'typescript-eslint';
 /** Node built-ins, with and without the `node:` prefix: forbidden in deterministic workflow code. */
 const nodeBuiltins = [...builtinModules, ...builtinModules.map((name) => `node:${name}`)];
 
+/** Other packages' private paths: only their public entry points, which keep their promises across versions. */
+const privatePaths = {
+  group: ['@temporalio/*/lib/**'],
+  message: 'Import from the package itself: its lib/ paths are private and change without notice.',
+};
+
+/**
+ * The framework (the engine in workflows/saga/, its client and HTTP trigger in api/saga/) never imports the
+ * reference app built on it: from api/saga/, nothing relative leaves the folder but for the engine.
+ */
+const appFromApiSaga = {
+  regex: '^\\.\\./(?!\\.\\./workflows/saga(/(?!.*\\.\\.)|$))',
+  message: 'Framework code may not import the reference app: only api/saga/ itself and the engine (workflows/saga).',
+};
+const appFromEngine = {
+  regex: '^\\.\\.?/.*\\.\\.(/|$)|^\\.\\./',
+  message: 'The engine may not import the reference app: only workflows/saga/ itself.',
+};
+
+/** The determinism guard's import rules, with `patterns` of a folder's own. */
+function workflowImports(...patterns) {
+  return [
+    'error',
+    {
+      paths: nodeBuiltins.map((name) => ({
+        name,
+        message: 'Workflow code must be deterministic: no Node built-ins.',
+      })),
+      patterns: [
+        {
+          group: ['**/activities/*', '!**/activities/*.d'],
+          allowTypeImports: true,
+          message: 'Workflows import activities as types only (import type) and call them through proxyActivities.',
+        },
+        {
+          group: ['@temporalio/worker', '@temporalio/client', '@temporalio/testing'],
+          message: 'Not in workflow code.',
+        },
+        privatePaths,
+        ...patterns,
+      ],
+    },
+  ];
+}
+
 export default tseslint.config(
   { ignores: ['node_modules/', 'dist/', 'coverage/', 'data/', '.temporal/'] },
   js.configs.recommended,
@@ -26,6 +71,7 @@ export default tseslint.config(
       '@typescript-eslint/consistent-type-imports': 'error',
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       'import-x/no-cycle': 'error',
+      'no-restricted-imports': ['error', { patterns: [privatePaths] }],
       'no-console': 'off',
       // Activities and route handlers are async by contract, whether or not a body awaits.
       '@typescript-eslint/require-await': 'off',
@@ -35,32 +81,21 @@ export default tseslint.config(
     // The determinism guard: workflow code is replayed, so it may not touch the outside world.
     files: ['workflows/**/*.ts', 'test/sagas/workflows.ts'],
     rules: {
-      'no-restricted-imports': [
-        'error',
-        {
-          paths: nodeBuiltins.map((name) => ({
-            name,
-            message: 'Workflow code must be deterministic: no Node built-ins.',
-          })),
-          patterns: [
-            {
-              group: ['**/activities/*', '!**/activities/*.d'],
-              allowTypeImports: true,
-              message: 'Workflows import activities as types only (import type) and call them through proxyActivities.',
-            },
-            {
-              group: ['@temporalio/worker', '@temporalio/client', '@temporalio/testing'],
-              message: 'Not in workflow code.',
-            },
-          ],
-        },
-      ],
+      'no-restricted-imports': workflowImports(),
       'no-restricted-globals': [
         'error',
         { name: 'process', message: 'Workflow code must be deterministic: no process.' },
         { name: 'setInterval', message: 'Use sleep() or a condition() with a timeout.' },
       ],
     },
+  },
+  {
+    files: ['workflows/saga/**/*.ts'],
+    rules: { 'no-restricted-imports': workflowImports(appFromEngine) },
+  },
+  {
+    files: ['api/saga/**/*.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: [privatePaths, appFromApiSaga] }] },
   },
   {
     // jest's asymmetric matchers (expect.any, expect.objectContaining) are typed `any` by design.

@@ -4,13 +4,13 @@ import express, { Router } from 'express';
 import type { Logger } from 'pino';
 import type { Config } from '../config';
 import { createHealthRoutes } from './health';
-import { refuseUnlistedMethods } from './method-not-allowed';
+import { refuseUnlistedMethods } from './saga/method-not-allowed';
 import { createOpenApiDocument } from './openapi';
 import type { TokenSettings } from './access-tokens';
 import { createTokenVerifier, loadTokenSettings } from './access-tokens';
 import { createAuthenticator } from './authentication';
 import { orderTrigger } from './orders/trigger';
-import { notFoundHandler, problemHandler } from './problem';
+import { notFoundHandler, problemHandler } from './saga/problem';
 import type { RateLimits } from './rate-limit';
 import { createRateLimitGuards, noRateLimits } from './rate-limit';
 import { createLogger, requestLogger } from './request-log';
@@ -62,9 +62,6 @@ export interface AppDeps {
   trustProxy?: number | readonly string[] | false;
 }
 
-/** Request bodies above this size are refused with 413. */
-export const bodyLimit = '64kb';
-
 export function createApp(deps: AppDeps): express.Express {
   const { client, sagas = [orderTrigger()], temporalTimeoutMs = 2500 } = deps;
   const openApiDocument = createOpenApiDocument(sagas);
@@ -72,7 +69,6 @@ export function createApp(deps: AppDeps): express.Express {
   app.disable('x-powered-by');
   app.set('trust proxy', deps.trustProxy ?? false);
   app.use(requestLogger(deps.logger ?? createLogger('info')));
-  app.use(express.json({ limit: bodyLimit, type: ['application/json', 'application/*+json'] }));
   const openApiRoute = Router().get('/openapi.json', (_req, res) => {
     res.json(openApiDocument);
   });
@@ -90,7 +86,7 @@ export function createApp(deps: AppDeps): express.Express {
     waitTimeoutMs: deps.waitTimeoutMs ?? 5000,
     temporalTimeoutMs,
   };
-  for (const saga of sagas) app.use(`/${saga.resource}`, refuseUnlistedMethods(createSagaRouter(saga, routeDeps)));
+  for (const saga of sagas) app.use(`/${saga.resource}`, createSagaRouter(saga, routeDeps));
   app.use(notFoundHandler);
   app.use(problemHandler);
   return app;

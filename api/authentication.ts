@@ -7,8 +7,8 @@
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Request } from 'express';
-import { InvalidTokenError } from './access-tokens';
-import { HttpProblem, ProblemType } from './problem';
+import { InvalidTokenError, TokenKeysUnavailableError } from './access-tokens';
+import { HttpProblem, ProblemType } from './saga/problem';
 import type { Caller } from './saga/access';
 
 const digest = (token: string) => createHash('sha256').update(token).digest();
@@ -47,6 +47,9 @@ export function createAuthenticator(options: {
       return await options.verifyToken(token);
     } catch (error) {
       if (error instanceof InvalidTokenError) throw new HttpProblem(ProblemType.Unauthorized, error.message);
+      if (error instanceof TokenKeysUnavailableError) {
+        throw new HttpProblem(ProblemType.AuthenticationUnavailable, error.message);
+      }
       throw error;
     }
   };

@@ -1,7 +1,7 @@
 /** The API's OpenAPI 3.1 document, generated from the zod schemas of every registered saga and route. */
 import { OpenAPIRegistry, OpenApiGeneratorV31 } from '@asteasolutions/zod-to-openapi';
 import { z } from 'zod';
-import { problemCatalog, ProblemType } from './problem';
+import { problemCatalog, ProblemType } from './saga/problem';
 import { bearerSecurityScheme, registerSagaTriggerDocs } from './saga/openapi';
 import { ProblemSchema } from './saga/schemas';
 import type { AnySagaTrigger } from './saga/trigger';

@@ -8,7 +8,8 @@
  */
 import type { Request, RequestHandler, Response } from 'express';
 import { callerOf } from './saga/access';
-import { HttpProblem, ProblemType } from './problem';
+import type { RateLimitGuards } from './saga/trigger';
+import { HttpProblem, ProblemType } from './saga/problem';
 import { TokenBuckets } from './token-buckets';
 
 /** Requests a client may make a minute, per kind; 0 is no limit. */
@@ -17,17 +18,6 @@ export interface RateLimits {
   startsPerMinute: number;
   /** Reads of one saga, of its history, and lists. */
   readsPerMinute: number;
-}
-
-/** The guards of the limited routes: one budget per client for each kind, shared by every saga's routes. */
-export interface RateLimitGuards {
-  starts: RequestHandler;
-  reads: RequestHandler;
-  /**
-   * Counts a request refused for want of a valid token against its address, on the reads' budget: guessing tokens
-   * is limited too. Throws the 429 once the address has spent it.
-   */
-  refusedCredentials: (req: Request, res: Response) => void;
 }
 
 /**

@@ -4,7 +4,6 @@
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
 import { bundleWorkflowCode, DefaultLogger, Worker } from '@temporalio/worker';
 import { loadPayloadEncryption } from '../codec/data-converter';
 import { loadConfig } from '../config';
@@ -37,7 +36,6 @@ export async function replay({ quick }: { quick: boolean }): Promise<BenchmarkRe
     const json = JSON.parse(readFileSync(path.join(historiesDir, entry.file), 'utf8')) as {
       events: { eventTime: string }[];
     };
-    const history = historyFromJSON(json);
     const events = json.events;
     // Event times are RFC 3339 in the CLI's JSON: from the first event to the last one recorded.
     const liveMs = Date.parse(events.at(-1)!.eventTime) - Date.parse(events[0]!.eventTime);
@@ -46,7 +44,7 @@ export async function replay({ quick }: { quick: boolean }): Promise<BenchmarkRe
       const began = performance.now();
       await Worker.runReplayHistory(
         { workflowBundle: bundles[entry.workflowType], dataConverter, replayName: entry.scenario },
-        history,
+        json,
         entry.workflowId,
       );
       times.push(performance.now() - began);

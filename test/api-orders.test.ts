@@ -94,10 +94,13 @@ function routesOf(router: Router, prefix: string): string[] {
   const layers = router.stack as { route?: { path: string; methods: Record<string, boolean> } }[];
   return layers.flatMap(({ route }) =>
     route
-      ? Object.keys(route.methods).map(
-          (method) =>
-            `${method.toUpperCase()} ${`${prefix}${route.path === '/' ? '' : route.path}`.replace(/:(\w+)/g, '{$1}')}`,
-        )
+      ? // `_all`: the answer of the methods a path lacks (405), not a route.
+        Object.keys(route.methods)
+          .filter((method) => method !== '_all')
+          .map(
+            (method) =>
+              `${method.toUpperCase()} ${`${prefix}${route.path === '/' ? '' : route.path}`.replace(/:(\w+)/g, '{$1}')}`,
+          )
       : [],
   );
 }

@@ -4,11 +4,13 @@
  * own bookings with their tokens; only an operator resolves an escalation.
  */
 import { randomUUID } from 'node:crypto';
+import express from 'express';
 import { z } from 'zod';
 import { createApp } from '../api/app';
 import { createLogger } from '../api/request-log';
 import { ownedBy } from '../api/saga/access';
 import type { SagaTrigger } from '../api/saga/trigger';
+import { createSagaRouter } from '../api/saga/trigger';
 import { listen } from '../api/server';
 import type { HttpServer } from '../api/server';
 import { CustomerIdKey } from '../workflows/search-attributes';
@@ -179,5 +181,62 @@ describe('a second saga on the HTTP trigger', () => {
     expect(compensated).toMatchObject({ saga: { steps: [{ compensation: { status: 'skipped' } }, {}] } });
     const again = await resolve(`Bearer ${operatorToken}`);
     expect(again.status).toBe(409);
+  });
+
+  it('works mounted alone in a bare express app: no body parser, request logger or error handler of its own', async () => {
+    const logged: string[] = [];
+    const app = express();
+    app.use(
+      '/trips/bookings',
+      createSagaRouter(bookingTrigger(bench.taskQueue), {
+        client: bench.client,
+        authenticate: async (req) => {
+          const guest = req.get('x-guest');
+          if (!guest) throw new Error('no guest');
+          return { subject: guest, operator: false };
+        },
+        logger: { info: (_fields, message) => logged.push(message), error: (_fields, message) => logged.push(message) },
+        waitTimeoutMs: 1000,
+        temporalTimeoutMs: 2500,
+      }),
+    );
+    const bare = await listen(app, { host: '127.0.0.1', port: 0 });
+    try {
+      const guest = `bare-${randomUUID()}`;
+      const post = (body: string, headers: Record<string, string> = { 'x-guest': guest }) =>
+        request(`${bare.url}/trips/bookings`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', ...headers },
+          body,
+        });
+      const started = await post(JSON.stringify({ guest }));
+      expect(started.status).toBe(202);
+      expect(logged).toEqual(['booking saga started']);
+      const { bookingId } = started.body as { bookingId: string };
+      const read = await request(`${bare.url}/trips/bookings/${bookingId}`, { headers: { 'x-guest': guest } });
+      expect(read.body).toMatchObject({ bookingId });
+
+      // Its own problems, as problem+json: a malformed body, an invalid one, a failed authentication (a 500 here:
+      // this authenticator throws a plain error), a method its routes lack.
+      const answers = [
+        await post('{'),
+        await post(JSON.stringify({ guest: 42 })),
+        await post(JSON.stringify({ guest }), {}),
+        await request(`${bare.url}/trips/bookings`, { method: 'DELETE' }),
+      ].map((response) => [
+        response.status,
+        response.contentType.split(';')[0],
+        (response.body as { type: string }).type,
+      ]);
+      expect(answers).toEqual([
+        [400, 'application/problem+json', 'urn:temporal-saga:problem:malformed-json'],
+        [400, 'application/problem+json', 'urn:temporal-saga:problem:validation-error'],
+        [500, 'application/problem+json', 'urn:temporal-saga:problem:internal-error'],
+        [405, 'application/problem+json', 'urn:temporal-saga:problem:method-not-allowed'],
+      ]);
+      expect(logged).toEqual(['booking saga started', 'request failed']);
+    } finally {
+      await bare.close();
+    }
   });
 });

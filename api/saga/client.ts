@@ -13,11 +13,9 @@ import type {
 } from '@temporalio/client';
 import { WithStartWorkflowOperation } from '@temporalio/client';
 import type { SearchAttributePair } from '@temporalio/common';
-import { decodeTypedSearchAttributes } from '@temporalio/common/lib/converter/payload-search-attributes';
-import { optionalTsToDate } from '@temporalio/common/lib/time';
 import { temporal } from '@temporalio/proto';
 import type { CompensationResolution, SagaState, StepError } from '../../workflows/saga';
-import { isDeadlineExceeded, isInvalidArgument, isNotFound } from '../temporal-errors';
+import { isDeadlineExceeded, isInvalidArgument, isNotFound } from './temporal-errors';
 import {
   cancelSagaUpdate,
   resolveCompensationUpdate,
@@ -30,6 +28,7 @@ import {
   waitForStepUpdate,
 } from '../../workflows/saga';
 import { decodeListCursor, encodeListCursor, InvalidCursorError } from './list-cursor';
+import { dateOf, searchAttributesOf } from './temporal-values';
 
 export interface StartSagaOptions<W extends Workflow> {
   /** The saga's business key, e.g. `order-<orderId>`: one key, one saga. */
@@ -193,13 +192,9 @@ export async function listSagas(
       executionStatus: (statusNames[info.status ?? 0] ?? 'unknown')
         .replace('WORKFLOW_EXECUTION_STATUS_', '')
         .toLowerCase(),
-      startedAt: optionalTsToDate(info.startTime)?.toISOString(),
-      closedAt: optionalTsToDate(info.closeTime)?.toISOString(),
-      searchAttributes: Object.fromEntries(
-        decodeTypedSearchAttributes(info.searchAttributes?.indexedFields)
-          .getAll()
-          .map(({ key, value }) => [key.name, value]),
-      ),
+      startedAt: dateOf(info.startTime)?.toISOString(),
+      closedAt: dateOf(info.closeTime)?.toISOString(),
+      searchAttributes: searchAttributesOf(info.searchAttributes?.indexedFields),
     })),
     nextCursor: response.nextPageToken?.length ? encodeListCursor(query, response.nextPageToken) : undefined,
   };

@@ -5,11 +5,10 @@
  */
 import type { Client } from '@temporalio/client';
 import type { LoadedDataConverter, Payload } from '@temporalio/common';
-import { decodeTypedSearchAttributes } from '@temporalio/common/lib/converter/payload-search-attributes';
-import { optionalTsToDate } from '@temporalio/common/lib/time';
 import { temporal } from '@temporalio/proto';
 import type { StepActivity } from '../../workflows/saga';
 import { parseStepActivityId, SagaFailureType, SagaStatusKey } from '../../workflows/saga';
+import { dateOf, searchAttributesOf } from './temporal-values';
 
 type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
 
@@ -108,7 +107,7 @@ export function timelineOf(
   const activities = new Map<string, { activity: string; step: StepActivity; summary: string | undefined }>();
   const timeline: TimelineEntry[] = [];
   for (const event of events) {
-    const base = { eventId: Number(event.eventId), at: optionalTsToDate(event.eventTime)?.toISOString() };
+    const base = { eventId: Number(event.eventId), at: dateOf(event.eventTime)?.toISOString() };
     const stepEntry = (
       scheduledEventId: unknown,
       entry: { event: 'started' | 'completed' | 'failed' | 'timed-out' | 'cancelled'; temporalAttempt?: number },
@@ -166,8 +165,8 @@ export function timelineOf(
       stepEntry(event.activityTaskCanceledEventAttributes.scheduledEventId, { event: 'cancelled' });
     } else if (event.upsertWorkflowSearchAttributesEventAttributes) {
       const fields = event.upsertWorkflowSearchAttributesEventAttributes.searchAttributes?.indexedFields;
-      const status = decodeTypedSearchAttributes(fields).get(SagaStatusKey);
-      if (status) timeline.push({ ...base, type: 'status', status });
+      const status = searchAttributesOf(fields)[SagaStatusKey.name];
+      if (typeof status === 'string') timeline.push({ ...base, type: 'status', status });
     } else if (event.workflowExecutionUpdateAcceptedEventAttributes) {
       const name = event.workflowExecutionUpdateAcceptedEventAttributes.acceptedRequest?.input?.name ?? '';
       timeline.push({ ...base, type: 'update', name });

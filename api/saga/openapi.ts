@@ -3,7 +3,7 @@ import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
 import type { Workflow } from '@temporalio/client';
 import { z } from 'zod';
 import { SagaStatus } from '../../workflows/saga';
-import { problemCatalog, ProblemType } from '../problem';
+import { problemCatalog, ProblemType } from './problem';
 import {
   CancelRequestSchema,
   LinksSchema,

@@ -22,12 +22,12 @@ import { createHash, randomUUID } from 'node:crypto';
 import type { Client, Workflow, WorkflowExecutionDescription } from '@temporalio/client';
 import type { SearchAttributePair } from '@temporalio/common';
 import type { Request, RequestHandler, Response } from 'express';
-import { Router } from 'express';
+import express, { Router } from 'express';
 import { z } from 'zod';
 import type { SagaState } from '../../workflows/saga';
-import { HttpProblem, invalidFieldsProblem, ProblemType, validationProblem } from '../problem';
-import type { RateLimitGuards } from '../rate-limit';
-import { isNotFound } from '../temporal-errors';
+import { refuseUnlistedMethods } from './method-not-allowed';
+import { createProblemHandler, HttpProblem, invalidFieldsProblem, ProblemType, validationProblem } from './problem';
+import { isNotFound } from './temporal-errors';
 import type { Caller, SagaAccess, SagaFacts } from './access';
 import { callerOf, operatorsOnly, setCallerOf } from './access';
 import type { PublishedSagaState, SagaRead } from './client';
@@ -100,6 +100,19 @@ export interface SagaTrigger<Input extends z.ZodType, W extends Workflow> {
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type AnySagaTrigger = SagaTrigger<any, any>;
 
+/**
+ * The limits the trigger puts on its routes, per caller (the order system's are in api/rate-limit.ts): each guard
+ * answers a spent budget itself (a 429).
+ */
+export interface RateLimitGuards {
+  /** Runs before a start (`POST /<resource>`), after authentication. */
+  starts: RequestHandler;
+  /** Runs before a read (one saga, its history, the list), after authentication. */
+  reads: RequestHandler;
+  /** Counts a request that authentication refused; throws the 429 once its sender has spent their budget. */
+  refusedCredentials: (req: Request, res: Response) => void;
+}
+
 export interface SagaRouteDeps {
   client: Client;
   /** Base URL of the Temporal Web UI, to link each saga's page. */
@@ -109,6 +122,8 @@ export interface SagaRouteDeps {
    * credentials. Every route asks it first.
    */
   authenticate: (req: Request) => Promise<Caller>;
+  /** Where the routes log what they did, when the request has no logger of its own. @default nowhere */
+  logger?: SagaLogger | undefined;
   /** Limits each caller's starts and reads. @default no limits */
   rateLimit?: RateLimitGuards | undefined;
   /** How long a request waits for a saga step before answering 202. */
@@ -137,6 +152,9 @@ export const IdempotencyKeySchema = z
   .regex(/^[\x21-\x7e]{1,255}$/, 'expected 1 to 255 visible ASCII characters')
   .describe('Repeats of a request with the same key return the same resource and start nothing new.');
 
+/** Request bodies above this size are refused with 413. */
+export const bodyLimit = '64kb';
+
 export const PageSizeSchema = z.coerce.number().int().min(1).max(100).default(20);
 export const CursorSchema = z.string().regex(/^[\w-]{1,2000}$/, 'expected the nextCursor of a previous page');
 const IdSchema = z.uuid();
@@ -160,9 +178,22 @@ export function idForKey(resource: string, subject: string, key: string): string
   return [hex.slice(0, 8), hex.slice(8, 12), hex.slice(12, 16), hex.slice(16, 20), hex.slice(20)].join('-');
 }
 
-/** The request's id (see request-log.ts), as set by `genReqId`: always a string there. */
-function requestIdOf(req: Request): string {
-  return typeof req.id === 'string' ? req.id : JSON.stringify(req.id);
+/** What the trigger logs with: pino's shape. */
+export interface SagaLogger {
+  info: (fields: Record<string, unknown>, message: string) => void;
+  error: (fields: Record<string, unknown>, message: string) => void;
+}
+
+const silentLogger: SagaLogger = { info: () => undefined, error: () => undefined };
+
+/** What a request-logging middleware (pino-http) may have put on a request: its id, and a logger bound to it. */
+type LoggedRequest = Request & { id?: unknown; log?: SagaLogger };
+
+/** The request's id: the one a request logger gave it, else the caller's `X-Request-Id`, else a new one. */
+function requestIdOf(req: LoggedRequest): string {
+  if (typeof req.id === 'string' || typeof req.id === 'number') return String(req.id);
+  const offered = req.get('x-request-id');
+  return offered && /^[\w.:-]{1,128}$/.test(offered) ? offered : randomUUID();
 }
 
 /** The caller `authenticated` found: every route runs it first. */
@@ -185,6 +216,8 @@ export function createSagaRouter<Input extends z.ZodType, W extends Workflow>(
   const { starts: limitStarts, reads: limitReads } = deps.rateLimit ?? { starts: pass, reads: pass };
   const { idField, workflowIdOf, statusOf, publishedStatusOf } = describeTrigger(trigger);
   const access: SagaAccess<z.infer<Input>> = trigger.access ?? operatorsOnly;
+  /** The request's own logger (pino-http's `req.log`) when the app has one, else the trigger's. */
+  const logOf = (req: LoggedRequest): SagaLogger => req.log ?? deps.logger ?? silentLogger;
   /** Runs first on every route: the caller, kept for the guards and the route. */
   const authenticated: RequestHandler = async (req, res, next) => {
     let caller: Caller;
@@ -198,6 +231,8 @@ export function createSagaRouter<Input extends z.ZodType, W extends Workflow>(
     next();
   };
   const router = Router();
+  // Its own body parser: an app that parsed the body already is not parsed twice.
+  router.use(express.json({ limit: bodyLimit, type: ['application/json', 'application/*+json'] }));
   const withinDeadline = <T>(fn: () => Promise<T>) =>
     client.connection.withDeadline(Date.now() + deps.temporalTimeoutMs, fn);
 
@@ -300,7 +335,7 @@ export function createSagaRouter<Input extends z.ZodType, W extends Workflow>(
         );
       }
     }
-    req.log.info({ workflowId: options.workflowId, [idField]: id }, `${trigger.singular} saga started`);
+    logOf(req).info({ workflowId: options.workflowId, [idField]: id }, `${trigger.singular} saga started`);
     res.location(`/${trigger.resource}/${id}`);
     if (outcome.outcome === 'reached') {
       res.status(201).json(view(id, { stale: false, state: outcome.state }));
@@ -382,7 +417,7 @@ export function createSagaRouter<Input extends z.ZodType, W extends Workflow>(
     const reason = body.data.reason ?? `Cancelled through the API (request ${requestIdOf(req)}).`;
     const outcome = await orNotFound(id, () => withinDeadline(() => cancelSaga(client, workflowIdOf(id), reason)));
     if (!outcome.accepted) throw new HttpProblem(ProblemType.CancelRejected, outcome.reason, { [idField]: id });
-    req.log.info({ workflowId: workflowIdOf(id), reason }, `${trigger.singular} saga cancelling`);
+    logOf(req).info({ workflowId: workflowIdOf(id), reason }, `${trigger.singular} saga cancelling`);
     res.status(202).json({ [idField]: id, status: 'cancelling', links: links(id) });
   });
 
@@ -413,9 +448,12 @@ export function createSagaRouter<Input extends z.ZodType, W extends Workflow>(
       withinDeadline(() => resolveCompensation(client, workflowIdOf(id), body.data)),
     );
     if (!outcome.accepted) throw new HttpProblem(ProblemType.ResolutionRejected, outcome.reason, { [idField]: id });
-    req.log.info({ workflowId: workflowIdOf(id), resolution: body.data }, 'compensation resolved by an operator');
+    logOf(req).info({ workflowId: workflowIdOf(id), resolution: body.data }, 'compensation resolved by an operator');
     res.status(202).json({ [idField]: id, resolution: outcome.resolution, links: links(id) });
   });
 
+  // Self-contained in any express app: methods a route lacks are a 405, and every error leaves as problem+json.
+  refuseUnlistedMethods(router);
+  router.use(createProblemHandler(deps.logger));
   return router;
 }

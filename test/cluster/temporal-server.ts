@@ -11,7 +11,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
-import { msToTs } from '@temporalio/common/lib/time';
+import { google } from '@temporalio/proto';
 import { eventually } from '../http';
 import { registerSearchAttributes } from '../search-attributes';
 
@@ -211,7 +211,7 @@ export async function startClusterServer({ postgresUrl, databasePrefix, workDir 
   try {
     await connection.workflowService.registerNamespace({
       namespace,
-      workflowExecutionRetentionPeriod: msToTs('1 day'),
+      workflowExecutionRetentionPeriod: google.protobuf.Duration.fromObject({ seconds: 24 * 60 * 60 }),
     });
     await registerSearchAttributes(connection, namespace);
     // A new namespace is served once every frontend's namespace cache has it.

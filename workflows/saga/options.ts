@@ -91,3 +91,29 @@ export const defaultBackoff: Required<Backoff> = {
 
 /** Compensation attempts under 'continue' and 'escalate' before the policy takes over. */
 export const defaultBoundedCompensationRetry: RetryPolicy = { maximumAttempts: 3 };
+
+/** Milliseconds per unit of a duration's text, by the unit's names in the `ms` package's format. */
+const unitMilliseconds: [names: RegExp, milliseconds: number][] = [
+  [/^(ms|msecs?|milliseconds?)?$/, 1],
+  [/^(s|secs?|seconds?)$/, 1000],
+  [/^(m|mins?|minutes?)$/, 60_000],
+  [/^(h|hrs?|hours?)$/, 3_600_000],
+  [/^(d|days?)$/, 86_400_000],
+  [/^(w|weeks?)$/, 604_800_000],
+  [/^(y|yrs?|years?)$/, 31_557_600_000],
+];
+
+/**
+ * A duration as Temporal's options take it, in milliseconds: a number of them, or text in the `ms` package's format
+ * (`'500ms'`, `'1 second'`, `'5 minutes'`, `'2h'`).
+ */
+export function millisecondsOf(duration: Duration): number {
+  if (typeof duration === 'number') return duration;
+  // The SDK types the text with the `ms` package's template type, which this project does not resolve.
+  const text = String(duration as unknown);
+  const match = /^(-?\d*\.?\d+) *([a-z]*)$/i.exec(text.trim());
+  const unit = match?.[2]?.toLowerCase();
+  const scale = unit === undefined ? undefined : unitMilliseconds.find(([names]) => names.test(unit))?.[1];
+  if (!match || scale === undefined) throw new TypeError(`'${text}' is not a duration such as '5 minutes'.`);
+  return Number(match[1]) * scale;
+}

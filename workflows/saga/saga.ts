@@ -25,7 +25,6 @@
  *   attributes, and a live markdown table in the Web UI's current details.
  */
 import type { ActivityOptions } from '@temporalio/common';
-import { msToNumber } from '@temporalio/common/lib/time';
 import {
   allHandlersFinished,
   ApplicationFailure,
@@ -67,6 +66,7 @@ import {
   defaultBackoff,
   defaultBoundedCompensationRetry,
   defaultRetryLimit,
+  millisecondsOf,
 } from './options';
 import { SagaStatusKey, SagaStepKey } from './search-attributes';
 import type { CompensationState, Escalation, SagaState, StepError, StepState } from './state';
@@ -695,8 +695,8 @@ class SagaRun implements SagaContext {
 
   #backoff(attempt: number): number {
     const backoff: Required<Backoff> = { ...defaultBackoff, ...this.#options.retryBackoff };
-    const delay = msToNumber(backoff.initialInterval) * backoff.backoffCoefficient ** Math.max(0, attempt - 1);
-    return Math.min(delay, msToNumber(backoff.maximumInterval));
+    const delay = millisecondsOf(backoff.initialInterval) * backoff.backoffCoefficient ** Math.max(0, attempt - 1);
+    return Math.min(delay, millisecondsOf(backoff.maximumInterval));
   }
 
   #log(record: StepRecord, event: CompensationEvent, extra: { error?: StepError; resolution?: string } = {}): void {

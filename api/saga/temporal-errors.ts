@@ -2,8 +2,8 @@
  * How the API reads the errors of Temporal calls: by gRPC status code or the SDK's error name, anywhere in the
  * cause chain (the SDK wraps the transport's error).
  */
-import type { FailureLike } from '../workflows/saga';
-import { causeChain } from '../workflows/saga';
+import type { FailureLike } from '../../workflows/saga';
+import { causeChain } from '../../workflows/saga';
 
 const GrpcStatus = { InvalidArgument: 3, DeadlineExceeded: 4, NotFound: 5, Unavailable: 14 } as const;
 

@@ -5,7 +5,6 @@
  */
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import type { z } from 'zod';
-import { TokenKeysUnavailableError } from './access-tokens';
 import { isTemporalUnavailable } from './temporal-errors';
 
 export const ProblemType = {
@@ -108,30 +107,41 @@ export const notFoundHandler: RequestHandler = (req) => {
 };
 
 /** Express's last error handler: every error, expected or not, leaves as problem+json. */
-export const problemHandler: ErrorRequestHandler = (error: unknown, req, res, _next) => {
-  const problem = toProblem(error);
-  if (problem.status >= 500) req.log?.error({ err: error }, 'request failed');
-  if (problem.status === 503) res.set('Retry-After', String(retryAfterSeconds));
-  if (problem.type === ProblemType.Unauthorized) res.set('WWW-Authenticate', 'Bearer realm="api"');
-  res
-    .status(problem.status)
-    .type('application/problem+json')
-    .json({
-      type: problemTypeUri(problem.type),
-      title: problemCatalog[problem.type].title,
-      status: problem.status,
-      detail: problem.detail,
-      instance: req.originalUrl,
-      ...problem.extensions,
-    });
-};
+export const problemHandler: ErrorRequestHandler = createProblemHandler();
+
+/** Logs what went wrong on the server's side (a 5xx): pino's shape. */
+interface ErrorLogger {
+  error: (fields: Record<string, unknown>, message: string) => void;
+}
+
+/**
+ * The problem handler, logging each 5xx with the request's own logger (pino-http's `req.log`) when it has one, else
+ * with `logger`.
+ */
+export function createProblemHandler(logger?: ErrorLogger): ErrorRequestHandler {
+  return (error: unknown, req, res, _next) => {
+    const problem = toProblem(error);
+    const log = (req as { log?: ErrorLogger }).log ?? logger;
+    if (problem.status >= 500) log?.error({ err: error }, 'request failed');
+    if (problem.status === 503) res.set('Retry-After', String(retryAfterSeconds));
+    if (problem.type === ProblemType.Unauthorized) res.set('WWW-Authenticate', 'Bearer realm="api"');
+    res
+      .status(problem.status)
+      .type('application/problem+json')
+      .json({
+        type: problemTypeUri(problem.type),
+        title: problemCatalog[problem.type].title,
+        status: problem.status,
+        detail: problem.detail,
+        instance: req.originalUrl,
+        ...problem.extensions,
+      });
+  };
+}
 
 /** Errors raised by express's body parser carry a `type` string; everything unknown is a 500. */
 function toProblem(error: unknown): HttpProblem {
   if (error instanceof HttpProblem) return error;
-  if (error instanceof TokenKeysUnavailableError) {
-    return new HttpProblem(ProblemType.AuthenticationUnavailable, error.message);
-  }
   if (isTemporalUnavailable(error)) {
     return new HttpProblem(ProblemType.TemporalUnavailable, 'The workflow service did not answer in time.');
   }

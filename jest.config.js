@@ -7,10 +7,11 @@ module.exports = {
   testEnvironment: 'node',
   transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json' }] },
   testMatch: ['<rootDir>/test/**/*.test.ts'],
-  // The browser tests (npm run test:ui), the production topology (npm run test:cluster) and the PostgreSQL faults
-  // (npm run test:postgres) run apart.
+  // The unit tier (npm run test:unit, run first by npm test), the browser tests (npm run test:ui), the production
+  // topology (npm run test:cluster) and the PostgreSQL faults (npm run test:postgres) run apart.
   testPathIgnorePatterns: [
     '/node_modules/',
+    '<rootDir>/test/unit/',
     '<rootDir>/test/ui/',
     '<rootDir>/test/cluster/',
     '<rootDir>/test/on-postgres/',

@@ -1,15 +1,13 @@
 /**
  * Invalid configuration stops a process at start, before any work: exit code 1 and one line on stderr that names
  * what is wrong. Each case runs a real service worker process (and the API for its own settings) with one bad
- * variable in an otherwise valid environment. Defaults that depend on other variables are read with `loadConfig`.
+ * variable in an otherwise valid environment. What `loadConfig` reads and refuses, case by case, is the unit tier's
+ * (test/unit/config.test.ts).
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { createTokenVerifier, developmentTokenSecretFile, loadTokenSettings, signToken } from '../api/access-tokens';
-import { formatPayloadKey, generatePayloadKey } from '../codec/payload-keys';
-import { loadConfig } from '../config';
 import { cleanEnv, freePort } from './processes';
 
 const projectRoot = path.resolve(__dirname, '..');
@@ -106,95 +104,5 @@ describe('invalid configuration fails at start with one line and exit code 1', (
       exitCode: 1,
       stderr: [expect.stringMatching(/^Invalid configuration: PORT: Invalid input: expected number, received NaN$/)],
     });
-  });
-});
-
-describe('TEMPORAL_TLS', () => {
-  const tlsWith = (vars: NodeJS.ProcessEnv) => loadConfig(vars).temporal.tls;
-
-  it('is on with an API key or a client certificate when unset, off without, and true or false decide', () => {
-    expect(tlsWith({})).toBe(false);
-    expect(tlsWith({ TEMPORAL_API_KEY: 'a-cloud-api-key' })).toBe(true);
-    expect(tlsWith({ TEMPORAL_TLS_CERT: __filename, TEMPORAL_TLS_KEY: __filename })).toBe(true);
-    expect(tlsWith({ TEMPORAL_API_KEY: 'a-cloud-api-key', TEMPORAL_TLS: 'false' })).toBe(false);
-    expect(tlsWith({ TEMPORAL_TLS: 'true' })).toBe(true);
-  });
-
-  it.each(['', ' ', '1', '0', 'yes', 'TRUE', 'off'])('refuses %j instead of guessing', (value) => {
-    expect(() => loadConfig({ TEMPORAL_API_KEY: 'a-cloud-api-key', TEMPORAL_TLS: value })).toThrow(
-      /^Invalid configuration: TEMPORAL_TLS: expected true or false \(unset for the default\)$/,
-    );
-  });
-});
-
-describe('API rate limits', () => {
-  const api = (vars: NodeJS.ProcessEnv) => loadConfig(vars).api;
-
-  it('default to 60 starts and 600 reads a minute per client; 0 turns one off', () => {
-    expect(api({}).rateLimits).toEqual({ startsPerMinute: 60, readsPerMinute: 600 });
-    expect(api({ API_RATE_LIMIT_STARTS: '0', API_RATE_LIMIT_READS: '1200' }).rateLimits).toEqual({
-      startsPerMinute: 0,
-      readsPerMinute: 1200,
-    });
-  });
-
-  it.each(['', ' ', '-1', '1e3', 'ten', '1000000'])('refuse %j', (value) => {
-    expect(() => loadConfig({ API_RATE_LIMIT_READS: value })).toThrow(/^Invalid configuration: API_RATE_LIMIT_READS: /);
-  });
-});
-
-describe('API_TRUST_PROXY', () => {
-  const trustProxy = (value?: string) =>
-    loadConfig(value === undefined ? {} : { API_TRUST_PROXY: value }).api.trustProxy;
-
-  it('trusts no proxy by default, and a hop count or the listed proxies when set', () => {
-    expect(trustProxy()).toBe(false);
-    expect(trustProxy('1')).toBe(1);
-    expect(trustProxy('loopback, 10.0.0.0/8,fd00::1')).toEqual(['loopback', '10.0.0.0/8', 'fd00::1']);
-  });
-
-  it.each(['true', '', 'proxy.internal', '10.0.0.0/33', '10.0.0.1/8/8'])('refuses %j', (value) => {
-    expect(() => trustProxy(value)).toThrow(/^Invalid configuration: API_TRUST_PROXY: /);
-  });
-});
-
-describe("the API's token settings", () => {
-  it('take the JWKS URL, or the secret, or in development a secret kept in DATA_DIR', async () => {
-    const dataDir = await mkdtemp(path.join(os.tmpdir(), 'temporal-saga-tokens-'));
-    try {
-      const jwks = await loadTokenSettings(loadConfig({ API_JWKS_URL: 'https://idp.example/jwks.json' }));
-      expect(jwks).toMatchObject({ source: 'https://idp.example/jwks.json', settings: { keys: { kind: 'jwks' } } });
-      const secret = await loadTokenSettings(loadConfig({ API_TOKEN_SECRET: 's'.repeat(32) }));
-      expect(secret.source).toBe('API_TOKEN_SECRET');
-
-      const development = await loadTokenSettings(loadConfig({ DATA_DIR: dataDir }));
-      expect(development.source).toBe(developmentTokenSecretFile(dataDir));
-      const token = await signToken(development.settings, { subject: 'customer-1' });
-      // A restart finds the same secret: the token still verifies.
-      const restarted = await loadTokenSettings(loadConfig({ DATA_DIR: dataDir }));
-      await expect(createTokenVerifier(restarted.settings)(token)).resolves.toEqual({
-        subject: 'customer-1',
-        operator: false,
-      });
-    } finally {
-      await rm(dataDir, { recursive: true, force: true });
-    }
-  });
-
-  it('refuse a short secret, a secret beside a JWKS URL, and production without a JWKS URL', async () => {
-    expect(() => loadConfig({ API_TOKEN_SECRET: 'short' })).toThrow(
-      /^Invalid configuration: API_TOKEN_SECRET: use at least 32 characters/,
-    );
-    expect(() =>
-      loadConfig({ API_TOKEN_SECRET: 's'.repeat(32), API_JWKS_URL: 'https://idp.example/jwks.json' }),
-    ).toThrow(/^Invalid configuration: API_TOKEN_SECRET: set API_JWKS_URL or API_TOKEN_SECRET, not both/);
-    const production = loadConfig({
-      NODE_ENV: 'production',
-      PAYLOAD_KEYS: formatPayloadKey(generatePayloadKey('prod')),
-      API_TOKEN_SECRET: 's'.repeat(32),
-    });
-    await expect(loadTokenSettings(production)).rejects.toThrow(
-      /^Invalid configuration: API_JWKS_URL: required when NODE_ENV=production/,
-    );
   });
 });

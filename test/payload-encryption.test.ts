@@ -2,7 +2,8 @@
  * Customer data never reaches Temporal's history in the clear: the payload codec encrypts every payload with the
  * newest configured key, tags it with that key's id, and decrypts with whichever key it names, so keys rotate
  * without losing a saga. Proven on the real system: an order placed over the API, its raw history read from the
- * server and through the `temporal` CLI, a restart onto a new key, and the replayer.
+ * server and through the `temporal` CLI, a restart onto a new key, and the replayer. The codec and the keys alone
+ * are in the unit tier (test/unit/payload-keys.test.ts).
  */
 import { execFile } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -15,13 +16,7 @@ import { temporal } from '@temporalio/proto';
 import { Worker } from '@temporalio/worker';
 import { orderWorkflowId } from '../api/orders/trigger';
 import { loadPayloadEncryption } from '../codec/data-converter';
-import {
-  EncryptionCodec,
-  encryptedEncoding,
-  keyIdMetadataKey,
-  PayloadDecryptionError,
-  UnknownPayloadKeyError,
-} from '../codec/encryption-codec';
+import { encryptedEncoding, keyIdMetadataKey } from '../codec/encryption-codec';
 import type { PayloadKey } from '../codec/payload-keys';
 import { formatPayloadKey, generatePayloadKey } from '../codec/payload-keys';
 import type { RunningCodecServer } from '../codec/server';
@@ -83,101 +78,6 @@ function workflowInput(history: History): Payload {
 }
 
 const metadataText = (payload: Payload, key: string) => Buffer.from(payload.metadata?.[key] ?? []).toString();
-
-const jsonPayload = (value: unknown) => defaultPayloadConverter.toPayload(value);
-
-describe('the payload codec', () => {
-  const keyA = generatePayloadKey('key-a');
-  const keyB = generatePayloadKey('key-b');
-  const secret = { paymentToken: 'tok_visa', name: 'Ada Lovelace' };
-
-  it('encrypts a payload whole, with a fresh IV each time, and decrypts it back', async () => {
-    const codec = new EncryptionCodec([keyA]);
-    const [first, second] = await codec.encode([jsonPayload(secret), jsonPayload(secret)]);
-    expect(metadataText(first!, 'encoding')).toBe(encryptedEncoding);
-    expect(metadataText(first!, keyIdMetadataKey)).toBe('key-a');
-    expect(Buffer.from(first!.data!).includes('Ada Lovelace')).toBe(false);
-    expect(Buffer.from(first!.data!).includes('json/plain')).toBe(false);
-    expect(Buffer.from(first!.data!).equals(Buffer.from(second!.data!))).toBe(false);
-    const [decoded] = await codec.decode([first!]);
-    expect(defaultPayloadConverter.fromPayload(decoded!)).toEqual(secret);
-  });
-
-  it('encrypts with the newest key and decrypts with any listed one, so that keys rotate', async () => {
-    const [underA] = await new EncryptionCodec([keyA]).encode([jsonPayload(secret)]);
-    const rotated = new EncryptionCodec([keyB, keyA]);
-    const [underB] = await rotated.encode([jsonPayload(secret)]);
-    expect(metadataText(underB!, keyIdMetadataKey)).toBe('key-b');
-    const decoded = await rotated.decode([underA!, underB!]);
-    expect(decoded.map((payload) => defaultPayloadConverter.fromPayload(payload))).toEqual([secret, secret]);
-  });
-
-  it('fails clearly on a payload of a key it does not have, naming the key and what it has', async () => {
-    const [underA] = await new EncryptionCodec([keyA]).encode([jsonPayload(secret)]);
-    const decoding = new EncryptionCodec([keyB]).decode([underA!]);
-    await expect(decoding).rejects.toThrow(UnknownPayloadKeyError);
-    await expect(decoding).rejects.toThrow(
-      "Cannot decrypt a payload encrypted with key 'key-a': no such key here (this process has 'key-b'); " +
-        'list it, after the newest, in PAYLOAD_KEYS or PAYLOAD_KEY_FILE',
-    );
-  });
-
-  it('refuses an altered payload, and one relabelled with another key id', async () => {
-    const codec = new EncryptionCodec([keyB, keyA]);
-    const [sealed] = await codec.encode([jsonPayload(secret)]);
-    const altered = Buffer.from(sealed!.data!);
-    altered.writeUInt8(altered.readUInt8(20) ^ 1, 20);
-    await expect(codec.decode([{ ...sealed!, data: altered }])).rejects.toThrow(PayloadDecryptionError);
-    const relabelled = { ...sealed!, metadata: { ...sealed!.metadata, [keyIdMetadataKey]: Buffer.from('key-a') } };
-    await expect(codec.decode([relabelled])).rejects.toThrow(/key 'key-a': it does not authenticate/);
-  });
-
-  it('passes a payload that is not encrypted through as it is: histories from before encryption', async () => {
-    const plain = jsonPayload(secret);
-    expect(await new EncryptionCodec([keyA]).decode([plain])).toEqual([plain]);
-  });
-});
-
-describe('payload keys in the configuration', () => {
-  const key = formatPayloadKey(generatePayloadKey('k1'));
-
-  it('reads PAYLOAD_KEYS newest first', () => {
-    const other = generatePayloadKey('k0');
-    const config = loadConfig({ PAYLOAD_KEYS: `${key}, ${formatPayloadKey(other)}` });
-    expect(config.payloadKeys).toMatchObject({ kind: 'configured', source: 'PAYLOAD_KEYS' });
-    expect(config.payloadKeys.kind === 'configured' && config.payloadKeys.keys.map(({ id }) => id)).toEqual([
-      'k1',
-      'k0',
-    ]);
-  });
-
-  it('names each bad entry in one line, and never the key material', () => {
-    const short = Buffer.alloc(16, 7).toString('base64');
-    const load = () => loadConfig({ PAYLOAD_KEYS: `${key},k2:${short},not a key,${key}` });
-    expect(load).toThrow(
-      "Invalid configuration: PAYLOAD_KEYS: entry 2: key 'k2' is 16 bytes, expected 32; PAYLOAD_KEYS: entry 3: " +
-        'expected <id>:<base64 of 32 bytes>, the id of letters, digits and ._-; PAYLOAD_KEYS: entry 4: key id ' +
-        "'k1' appears twice",
-    );
-    expect(load).not.toThrow(short);
-  });
-
-  it('falls back to a development key file under DATA_DIR, which a restart reads again', async () => {
-    const dataDir = await mkdtemp(path.join(os.tmpdir(), 'temporal-saga-keys-'));
-    try {
-      const config = loadConfig({ DATA_DIR: dataDir });
-      expect(config.payloadKeys).toEqual({ kind: 'development', file: path.join(dataDir, 'payload-keys') });
-      const first = await loadPayloadEncryption(config);
-      const again = await loadPayloadEncryption(config);
-      expect([first.createdDevelopmentKey, again.createdDevelopmentKey]).toEqual([true, false]);
-      expect(again.codec.encryptingKeyId).toBe(first.codec.encryptingKeyId);
-      const [sealed] = await first.codec.encode([jsonPayload('hello')]);
-      expect(defaultPayloadConverter.fromPayload((await again.codec.decode([sealed!]))[0]!)).toBe('hello');
-    } finally {
-      await rm(dataDir, { recursive: true, force: true });
-    }
-  });
-});
 
 describe('an order placed over the API', () => {
   let system: TestSystem;

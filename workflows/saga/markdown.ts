@@ -11,7 +11,8 @@
  * What opens markdown or HTML anywhere in a line (emphasis, code, links, tags, entities, tables, strikethrough),
  * and the bare autolinks of GitHub-flavoured markdown: `https://…`, `www.…`, `a@b.c`.
  */
-const inlineSyntax = /[\\`*_[\]<>&|~@]|:(?=\/\/)|(?<=\bwww)\./gi;
+// `www` starts an autolink after any character that is not a letter or digit (`_` too, which `\b` would miss).
+const inlineSyntax = /[\\`*_[\]<>&|~@]|:(?=\/\/)|(?<=(?:^|[^a-z0-9])www)\./gi;
 /** What opens a block at the start of a line: a heading, a list item, a setext underline. */
 const blockMarker = /^[#+=-]/;
 const orderedListMarker = /^(\d+)([.)])/;

@@ -233,7 +233,7 @@ describe('the order API', () => {
       expect(refunds.filter((refund) => refund.charge_id === charge.charge_id)).toHaveLength(1);
     });
 
-    it('refuses to cancel an order that has passed its pivot, with the reason', async () => {
+    it('refuses to cancel an order that has ended, with the reason; an order that does not exist is a 404', async () => {
       const { customerId, token } = await newCustomer();
       const orderId = await placeOrder(system.apiUrl, { customerId });
       await orderReaches(system.apiUrl, orderId, ['completed']);

@@ -252,6 +252,7 @@ describe('rate limits on the order API', () => {
       'GET /orders/{id}',
       'GET /orders/{id}/history',
       'POST /orders',
+      'POST /orders/compensations/resolve',
       'POST /orders/{id}/cancel',
       'POST /orders/{id}/compensations/resolve',
     ]);

@@ -134,6 +134,7 @@ describe('a second saga on the HTTP trigger', () => {
     expect(Object.keys(document.paths).sort()).toEqual(
       [
         '/bookings',
+        '/bookings/compensations/resolve',
         '/bookings/{id}',
         '/bookings/{id}/cancel',
         '/bookings/{id}/compensations/resolve',
@@ -181,6 +182,47 @@ describe('a second saga on the HTTP trigger', () => {
     expect(compensated).toMatchObject({ saga: { steps: [{ compensation: { status: 'skipped' } }, {}] } });
     const again = await resolve(`Bearer ${operatorToken}`);
     expect(again.status).toBe(409);
+  });
+
+  it('lets an operator resolve every escalated booking at once, with a report; a guest resolves none', async () => {
+    const ada = await newGuest('ada');
+    const bob = await newGuest('bob');
+    const book = async (guest: { guest: string; token: string }) =>
+      (
+        (await postJson(`${api}/bookings`, { guest: guest.guest, breakRoomUndo: true }, guest.token)).body as {
+          bookingId: string;
+        }
+      ).bookingId;
+    const bookings = [await book(ada), await book(ada), await book(bob)];
+    const statusOf = async (bookingId: string) =>
+      ((await request(`${api}/bookings/${bookingId}`, { token: operatorToken })).body as { status: string }).status;
+    // Escalated, and found so by visibility.
+    await eventually(async () => {
+      const listed = (await request(`${api}/bookings?pageSize=100`, { token: operatorToken })).body as {
+        items: { bookingId: string; searchAttributes: { SagaStatus?: string } }[];
+      };
+      const escalated = listed.items.filter((item) => item.searchAttributes.SagaStatus === 'needs_attention');
+      return bookings.every((id) => escalated.some((item) => item.bookingId === id)) ? true : undefined;
+    });
+    const resolveAll = (token: string) =>
+      postJson(`${api}/bookings/compensations/resolve`, { step: 'holdRoom', action: 'skip', reason: 'batch' }, token);
+
+    const byGuest = await resolveAll(ada.token);
+    expect(byGuest).toMatchObject({ status: 200, body: { resolved: [], refused: [], failed: [] } });
+    expect(await Promise.all(bookings.map(statusOf))).toEqual([
+      'needs_attention',
+      'needs_attention',
+      'needs_attention',
+    ]);
+
+    const byOperator = await resolveAll(operatorToken);
+    expect(byOperator.status).toBe(200);
+    const report = byOperator.body as { resolved: { bookingId: string }[]; refused: unknown[]; failed: unknown[] };
+    expect(report.resolved.map((entry) => entry.bookingId)).toEqual(expect.arrayContaining(bookings));
+    expect(report.failed).toEqual([]);
+    await eventually(async () =>
+      (await Promise.all(bookings.map(statusOf))).every((status) => status === 'compensated') ? true : undefined,
+    );
   });
 
   it('works mounted alone in a bare express app: no body parser, request logger or error handler of its own', async () => {

@@ -89,6 +89,7 @@ export async function startSagaHarness(options: { metricsPort?: number; logger?:
     restartWorker: async () => {
       worker.shutdown();
       await running;
+      service.worker += 1;
       worker = await createWorker();
       running = worker.run();
     },

@@ -51,12 +51,15 @@ describe('saga counters on the Prometheus endpoint', () => {
       saga_failed: 1,
     };
     // Workflow metrics reach the endpoint shortly after the workflow task that counted them.
-    await eventually(async () => ((await counters()).saga_failed === 1 ? true : undefined)).catch(() => undefined);
+    await eventually(async () => ((await counters()).saga_failed === 1 ? true : undefined));
     expect(await counters()).toEqual(expected);
 
     await bench.restartWorker();
     for (const saga of [completed, compensated, escalated]) await saga.query(sagaStateQuery); // each one replays
-    await new Promise((resolve) => setTimeout(resolve, 1_000));
-    expect(await counters()).toEqual(expected);
+    // A sentinel saga after the replays: once its counts are there, anything the replays counted would be too.
+    const sentinel = await bench.start({ plan: [{ name: 'reserve' }] });
+    await sentinel.result();
+    await eventually(async () => ((await counters()).saga_completed === 2 ? true : undefined));
+    expect(await counters()).toEqual({ ...expected, saga_started: 4, saga_completed: 2 });
   });
 });

@@ -140,6 +140,14 @@ describe('saga observability', () => {
         .filter((effect) => effect.outcome === 'started')
         .map((effect) => `${effect.attempt} ${effect.key}`);
     expect(keysByAttempt('perform', 'ship')).toEqual([`1 ${saga.workflowId}/ship`, `2 ${saga.workflowId}/ship`]);
+    // The second attempt ran on the new worker, after the restart.
+    const shipStarts = bench.service
+      .of(saga.workflowId, 'perform', 'ship')
+      .filter((effect) => effect.outcome === 'started');
+    expect(shipStarts.map((effect) => `attempt ${effect.attempt} on worker ${effect.worker}`)).toEqual([
+      'attempt 1 on worker 0',
+      'attempt 2 on worker 1',
+    ]);
     expect(keysByAttempt('perform', 'charge')).toEqual([`1 ${saga.workflowId}/charge`, `2 ${saga.workflowId}/charge`]);
     expect(keysByAttempt('undo', 'charge')).toEqual([
       `1 ${saga.workflowId}/charge/compensate`,

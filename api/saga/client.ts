@@ -12,7 +12,7 @@ import type {
   WorkflowStartOptions,
 } from '@temporalio/client';
 import { WithStartWorkflowOperation } from '@temporalio/client';
-import type { SearchAttributePair } from '@temporalio/common';
+import type { SearchAttributePair, TypedSearchAttributes } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
 import type { CompensationResolution, SagaState, StepError } from '../../workflows/saga';
 import { isDeadlineExceeded, isInvalidArgument, isNotFound } from './temporal-errors';
@@ -351,6 +351,59 @@ export async function resolveCompensation(
     if (refusal !== undefined) return { accepted: false, reason: refusal };
     throw error;
   }
+}
+
+/** What {@link resolveCompensations} did, saga by saga. */
+export interface BulkResolution {
+  resolved: { workflowId: string; resolution: CompensationResolution }[];
+  /** The sagas that refused the resolution, each with its reason (another step waits, it has moved on, …). */
+  refused: { workflowId: string; reason: string }[];
+  /** The sagas whose resolution could not be sent (Temporal did not answer, …): try them again. */
+  failed: { workflowId: string; error: string }[];
+}
+
+/**
+ * Resolves the escalated compensations of every saga in `needs_attention` that a visibility `query` selects (e.g.
+ * `WorkflowType = 'placeOrder' AND CustomerId = 'c-1'`), `concurrency` at a time, and reports which accepted and
+ * which refused, with why. Visibility lags a little: a saga that escalated a moment ago may not be found yet.
+ */
+export async function resolveCompensations(
+  client: Client,
+  {
+    query,
+    resolution,
+    concurrency = 8,
+    allow = () => true,
+  }: {
+    query: string;
+    resolution: CompensationResolution;
+    concurrency?: number;
+    /** Which of the sagas found to resolve; the others are left alone, and out of the report. @default all */
+    allow?: (saga: { workflowId: string; searchAttributes: TypedSearchAttributes }) => boolean;
+  },
+): Promise<BulkResolution> {
+  const report: BulkResolution = { resolved: [], refused: [], failed: [] };
+  const waiting = client.workflow.list({
+    query: `(${query}) AND ${SagaStatusKey.name} = '${SagaStatus.NeedsAttention}' AND ExecutionStatus = 'Running'`,
+  });
+  const workflowIds: string[] = [];
+  for await (const execution of waiting) {
+    const { workflowId, typedSearchAttributes: searchAttributes } = execution;
+    if (allow({ workflowId, searchAttributes })) workflowIds.push(workflowId);
+  }
+  const resolveNext = async (): Promise<void> => {
+    for (let workflowId = workflowIds.shift(); workflowId; workflowId = workflowIds.shift()) {
+      try {
+        const outcome = await resolveCompensation(client, workflowId, resolution);
+        if (outcome.accepted) report.resolved.push({ workflowId, resolution: outcome.resolution });
+        else report.refused.push({ workflowId, reason: outcome.reason });
+      } catch (error) {
+        report.failed.push({ workflowId, error: error instanceof Error ? error.message : String(error) });
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, concurrency) }, resolveNext));
+  return report;
 }
 
 /** The reason of an Update refused by the saga's validator, or `undefined` for any other error. */

@@ -93,6 +93,13 @@ export function registerSagaTriggerDocs<Input extends z.ZodType, W extends Workf
     .meta({ id: `Stale${name}` });
   const Accepted = z.object({ [idField]: Id, status: z.literal('accepted'), links: LinksSchema });
   const waitPoints = Object.keys(trigger.waitPoints ?? {});
+  /** The list filters, as query parameters. */
+  const filterParameters = Object.fromEntries(
+    Object.entries(trigger.filters ?? {}).map(([filter, { schema, description }]) => [
+      filter,
+      schema.optional().describe(description),
+    ]),
+  );
   const failureStatuses = [...new Set(Object.values(trigger.failureStatus ?? {}))].filter((status) => status !== 409);
 
   registry.registerPath({
@@ -160,12 +167,7 @@ export function registerSagaTriggerDocs<Input extends z.ZodType, W extends Workf
       query: z.object({
         pageSize: PageSizeSchema.optional(),
         cursor: CursorSchema.optional(),
-        ...Object.fromEntries(
-          Object.entries(trigger.filters ?? {}).map(([filter, { schema, description }]) => [
-            filter,
-            schema.optional().describe(description),
-          ]),
-        ),
+        ...filterParameters,
       }),
     },
     responses: {
@@ -293,6 +295,38 @@ export function registerSagaTriggerDocs<Input extends z.ZodType, W extends Workf
         ProblemType.RateLimited,
         ProblemType.TemporalUnavailable,
       ),
+    },
+  });
+
+  const Named = (extra: Record<string, z.ZodType>) => z.array(z.object({ [idField]: z.string(), ...extra }));
+  registry.registerPath({
+    method: 'post',
+    path: `${base}/compensations/resolve`,
+    tags,
+    summary: 'Resolve the escalated compensations of many sagas at once (operators)',
+    description:
+      `Every ${trigger.singular} in \`needs_attention\` that the filters select and the caller may resolve gets the ` +
+      'same resolution; the answer reports which accepted, which refused (with the reason) and which could not be ' +
+      'reached. Visibility lags a little: a saga that escalated a moment ago may not be found yet.',
+    security: [{ [bearerSecurityScheme]: [] }],
+    request: {
+      query: z.object(filterParameters),
+      body: { required: true, content: { 'application/json': { schema: ResolutionSchema } } },
+    },
+    responses: {
+      200: {
+        description: 'The report.',
+        content: {
+          'application/json': {
+            schema: z.object({
+              resolved: Named({ resolution: ResolutionSchema }),
+              refused: Named({ reason: z.string() }),
+              failed: Named({ error: z.string() }),
+            }),
+          },
+        },
+      },
+      ...problems(ProblemType.ValidationError, ...authenticationProblems, ProblemType.TemporalUnavailable),
     },
   });
 

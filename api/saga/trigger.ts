@@ -36,6 +36,7 @@ import {
   listSagas,
   readSagaState,
   resolveCompensation,
+  resolveCompensations,
   startSaga,
   startSagaAndWaitForStep,
 } from './client';
@@ -286,6 +287,10 @@ export function createSagaRouter<Input extends z.ZodType, W extends Workflow>(
     return { facts, description };
   };
   const forbidden = (action: string) => new HttpProblem(ProblemType.Forbidden, `You may not ${action}.`);
+  const idOfWorkflow = (workflowId: string) => {
+    const prefix = workflowIdOf('');
+    return workflowId.startsWith(prefix) ? workflowId.slice(prefix.length) : workflowId;
+  };
 
   router.post('/', authenticated, limitStarts, async (req: Request, res: Response) => {
     const caller = callerOfRoute(req);
@@ -351,34 +356,39 @@ export function createSagaRouter<Input extends z.ZodType, W extends Workflow>(
     }
   });
 
-  router.get('/', authenticated, limitReads, async (req: Request, res: Response) => {
-    const scope = access.list(callerOfRoute(req));
-    const filters = Object.entries(trigger.filters ?? {});
-    const query = z
-      .strictObject({
-        pageSize: PageSizeSchema,
-        cursor: CursorSchema.optional(),
-        ...Object.fromEntries(filters.map(([name, filter]) => [name, filter.schema.optional()])),
-      })
-      .safeParse(req.query);
-    if (!query.success) throw validationProblem(query.error, 'query');
-    if (scope.scope === 'none') {
-      res.json({ items: [] });
-      return;
-    }
-    const values: Record<string, unknown> = query.data;
-    const clauses = [
+  const filters = Object.entries(trigger.filters ?? {});
+  /**
+   * The visibility query of the sagas `caller` may see that `values` (valid filter values) select; `undefined` when
+   * the caller may see none.
+   */
+  const queryOf = (caller: Caller, values: Record<string, unknown>): string | undefined => {
+    const scope = access.list(caller);
+    if (scope.scope === 'none') return undefined;
+    return [
       `WorkflowType = '${trigger.workflowType}'`,
       ...(scope.scope === 'some' ? [`(${scope.clause})`] : []),
       ...filters.flatMap(([name, filter]) => {
         const value = values[name];
         return typeof value === 'string' ? [`(${filter.clause(value)})`] : [];
       }),
-    ];
+    ].join(' AND ');
+  };
+  const filterSchemas = Object.fromEntries(filters.map(([name, filter]) => [name, filter.schema.optional()]));
+
+  router.get('/', authenticated, limitReads, async (req: Request, res: Response) => {
+    const query = z
+      .strictObject({ pageSize: PageSizeSchema, cursor: CursorSchema.optional(), ...filterSchemas })
+      .safeParse(req.query);
+    if (!query.success) throw validationProblem(query.error, 'query');
+    const visibilityQuery = queryOf(callerOfRoute(req), query.data);
+    if (visibilityQuery === undefined) {
+      res.json({ items: [] });
+      return;
+    }
     const page = await withinDeadline(() =>
       listSagas(client, {
         // Visibility lists newest first; SQL visibility stores refuse an explicit ORDER BY.
-        query: clauses.join(' AND '),
+        query: visibilityQuery,
         pageSize: query.data.pageSize,
         cursor: query.data.cursor,
       }),
@@ -386,10 +396,9 @@ export function createSagaRouter<Input extends z.ZodType, W extends Workflow>(
       if (!(error instanceof InvalidCursorError)) throw error;
       throw invalidFieldsProblem([{ path: 'cursor', code: 'invalid_cursor', message: error.message }], 'query');
     });
-    const prefix = workflowIdOf('');
     res.json({
       items: page.sagas.map((saga) => {
-        const id = saga.workflowId.startsWith(prefix) ? saga.workflowId.slice(prefix.length) : saga.workflowId;
+        const id = idOfWorkflow(saga.workflowId);
         return { [idField]: id, ...saga, links: links(id) };
       }),
       ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}),
@@ -435,6 +444,30 @@ export function createSagaRouter<Input extends z.ZodType, W extends Workflow>(
     const events = shown === 'timeline' ? 'none' : diagnostics ? 'all' : 'without-diagnostics';
     const history = await orNotFound(id, () => withinDeadline(() => sagaHistory(client, workflowIdOf(id), { events })));
     res.json({ [idField]: id, ...history, links: links(id) });
+  });
+
+  router.post('/compensations/resolve', authenticated, async (req: Request, res: Response) => {
+    const caller = callerOfRoute(req);
+    const query = z.strictObject(filterSchemas).safeParse(req.query);
+    if (!query.success) throw validationProblem(query.error, 'query');
+    const body = ResolutionSchema.safeParse(req.body);
+    if (!body.success) throw validationProblem(body.error);
+    const visibilityQuery = queryOf(caller, query.data);
+    const report = visibilityQuery
+      ? await resolveCompensations(client, {
+          query: visibilityQuery,
+          resolution: body.data,
+          // Only the sagas this caller may resolve; the others are not theirs to hear of.
+          allow: (saga) => access.read(caller, saga) && access.resolve(caller, saga),
+        })
+      : { resolved: [], refused: [], failed: [] };
+    logOf(req).info(
+      { query: visibilityQuery, resolution: body.data, resolved: report.resolved.length },
+      'compensations resolved in bulk',
+    );
+    const named = <T extends { workflowId: string }>(entries: T[]) =>
+      entries.map(({ workflowId, ...rest }) => ({ [idField]: idOfWorkflow(workflowId), ...rest }));
+    res.json({ resolved: named(report.resolved), refused: named(report.refused), failed: named(report.failed) });
   });
 
   router.post('/:id/compensations/resolve', authenticated, async (req: Request, res: Response) => {

@@ -33,10 +33,14 @@ export interface Effect {
   key: string;
   attempt: number;
   outcome: 'started' | 'done' | 'failed';
+  /** Which worker ran it: 0 for the first, one more after each restart of the harness's worker. */
+  worker: number;
 }
 
 export class TestService {
   readonly effects: Effect[] = [];
+  /** The running worker's number; the harness counts it up once the previous worker has stopped. */
+  worker = 0;
   readonly #fixed = new Set<string>();
   readonly #released = new Set<string>();
   readonly #waiting = new Map<string, () => void>();
@@ -82,7 +86,8 @@ export class TestService {
 
   async run(activity: ActivityName, { step, key, behaviour }: ActivityInput): Promise<string> {
     const { attempt } = Context.current().info;
-    const record = (outcome: Effect['outcome']) => this.effects.push({ activity, step, key, attempt, outcome });
+    const record = (outcome: Effect['outcome']) =>
+      this.effects.push({ activity, step, key, attempt, outcome, worker: this.worker });
     // Keys are `<sagaId>/<step>[/compensate]`, and test saga ids hold no slash.
     const id = `${key.split('/')[0]}/${step}`;
     record('started');

@@ -65,4 +65,37 @@ describe('bulk resolution of escalated compensations', () => {
     }
     for (const saga of reserved) expect((await bench.stateWhen(saga, () => true)).status).toBe('needs_attention');
   });
+
+  it('reports a saga whose workers are down as failed, within the time given, instead of waiting for them', async () => {
+    const elsewhere = await startSagaHarness();
+    const saga = await elsewhere.start({
+      plan: [
+        { name: 'charge', compensation: { kind: 'failUntilFixed' } },
+        { name: 'ship', behaviour: { kind: 'fail', type: 'Undeliverable' } },
+      ],
+      options: { onCompensationFailure: 'escalate', compensationRetry: { maximumAttempts: 1 } },
+    });
+    await elsewhere.stateWhen(saga, (state) => state.status === 'needs_attention');
+    const query = `WorkflowType = 'scriptedSaga' AND TaskQueue = '${elsewhere.taskQueue}'`;
+    await eventually(async () => {
+      for await (const _ of bench.client.workflow.list({ query: `${query} AND SagaStatus = 'needs_attention'` })) {
+        return true;
+      }
+      return undefined;
+    });
+    await elsewhere.stop();
+
+    const began = Date.now();
+    const report = await resolveCompensations(bench.client, {
+      query,
+      resolution: { step: 'charge', action: 'skip' },
+      timeoutMs: 1000,
+    });
+    expect(Date.now() - began).toBeLessThan(10_000);
+    expect(report).toEqual({
+      resolved: [],
+      refused: [],
+      failed: [{ workflowId: saga.workflowId, error: 'No worker took the resolution within 1000 ms.' }],
+    });
+  });
 });

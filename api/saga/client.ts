@@ -373,11 +373,17 @@ export async function resolveCompensations(
     query,
     resolution,
     concurrency = 8,
+    timeoutMs = 10_000,
     allow = () => true,
   }: {
     query: string;
     resolution: CompensationResolution;
     concurrency?: number;
+    /**
+     * How long each saga's worker has to take its resolution; a saga none answers for in time (its workers are
+     * down) is reported as failed. @default 10000
+     */
+    timeoutMs?: number;
     /** Which of the sagas found to resolve; the others are left alone, and out of the report. @default all */
     allow?: (saga: { workflowId: string; searchAttributes: TypedSearchAttributes }) => boolean;
   },
@@ -394,11 +400,18 @@ export async function resolveCompensations(
   const resolveNext = async (): Promise<void> => {
     for (let workflowId = workflowIds.shift(); workflowId; workflowId = workflowIds.shift()) {
       try {
-        const outcome = await resolveCompensation(client, workflowId, resolution);
+        const outcome = await client.connection.withDeadline(Date.now() + timeoutMs, () =>
+          resolveCompensation(client, workflowId, resolution),
+        );
         if (outcome.accepted) report.resolved.push({ workflowId, resolution: outcome.resolution });
         else report.refused.push({ workflowId, reason: outcome.reason });
       } catch (error) {
-        report.failed.push({ workflowId, error: error instanceof Error ? error.message : String(error) });
+        const reason = isDeadlineExceeded(error)
+          ? `No worker took the resolution within ${timeoutMs} ms.`
+          : error instanceof Error
+            ? error.message
+            : String(error);
+        report.failed.push({ workflowId, error: reason });
       }
     }
   };

@@ -365,7 +365,9 @@ export function createSagaRouter<Input extends z.ZodType, W extends Workflow>(
     const scope = access.list(caller);
     if (scope.scope === 'none') return undefined;
     return [
+      // The trigger's own sagas: its workflow type, on its task queue.
       `WorkflowType = '${trigger.workflowType}'`,
+      `TaskQueue = '${trigger.taskQueue}'`,
       ...(scope.scope === 'some' ? [`(${scope.clause})`] : []),
       ...filters.flatMap(([name, filter]) => {
         const value = values[name];
@@ -457,6 +459,7 @@ export function createSagaRouter<Input extends z.ZodType, W extends Workflow>(
       ? await resolveCompensations(client, {
           query: visibilityQuery,
           resolution: body.data,
+          timeoutMs: deps.temporalTimeoutMs,
           // Only the sagas this caller may resolve; the others are not theirs to hear of.
           allow: (saga) => access.read(caller, saga) && access.resolve(caller, saga),
         })

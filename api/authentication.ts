@@ -23,7 +23,7 @@ export const maxTokenLength = 4096;
 export const operatorCaller: Caller = { subject: 'operator token', operator: true };
 
 /** The bearer token of `Authorization`, or undefined when there is none (or another scheme). */
-export function bearerTokenOf(req: Request): string | undefined {
+function bearerTokenOf(req: Request): string | undefined {
   return /^Bearer +(\S+)$/i.exec(req.get('authorization') ?? '')?.[1];
 }
 

@@ -25,7 +25,7 @@ export interface RateLimits {
  * from), else its address: the socket's peer unless express's `trust proxy` (`API_TRUST_PROXY`) names the proxies
  * in front.
  */
-export function clientKeyOf(req: Request): string {
+function clientKeyOf(req: Request): string {
   const caller = callerOf(req);
   if (caller) return `subject:${caller.subject}`;
   return addressKeyOf(req);

@@ -154,7 +154,7 @@ export const IdempotencyKeySchema = z
   .describe('Repeats of a request with the same key return the same resource and start nothing new.');
 
 /** Request bodies above this size are refused with 413. */
-export const bodyLimit = '64kb';
+const bodyLimit = '64kb';
 
 export const PageSizeSchema = z.coerce.number().int().min(1).max(100).default(20);
 export const CursorSchema = z.string().regex(/^[\w-]{1,2000}$/, 'expected the nextCursor of a previous page');

@@ -22,9 +22,24 @@ const appFromApiSaga = {
   regex: '^\\.\\./(?!\\.\\./workflows/saga(/(?!.*\\.\\.)|$))',
   message: 'Framework code may not import the reference app: only api/saga/ itself and the engine (workflows/saga).',
 };
+const appFromWorkerSide = {
+  regex: '^\\.\\./(?!\\.\\./(workflows|api)/saga(/(?!.*\\.\\.)|$))',
+  message: 'Framework code may not import the reference app: only workers/saga/, the engine and api/saga/.',
+};
 const appFromEngine = {
   regex: '^\\.\\.?/.*\\.\\.(/|$)|^\\.\\./',
   message: 'The engine may not import the reference app: only workflows/saga/ itself.',
+};
+
+/**
+ * The reference app uses the framework as any project would: through its entry points only (the package's
+ * `exports`): workflows/saga (the engine), api/saga (the client), api/saga/express, workers/saga (the worker side)
+ * and workers/saga/testing. Tests may reach inside, to test the parts.
+ */
+const frameworkInternals = {
+  group: ['**/saga/*', '!**/saga/express', '!**/saga/testing'],
+  message:
+    "Use the framework through its entry points (the package's exports): workflows/saga, api/saga, api/saga/express, workers/saga, workers/saga/testing.",
 };
 
 /** The determinism guard's import rules, with `patterns` of a folder's own. */
@@ -54,7 +69,7 @@ function workflowImports(...patterns) {
 }
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'dist/', 'coverage/', 'data/', '.temporal/'] },
+  { ignores: ['node_modules/', 'dist/', 'packages/*/dist/', 'coverage/', 'data/', '.temporal/'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
@@ -71,7 +86,7 @@ export default tseslint.config(
       '@typescript-eslint/consistent-type-imports': 'error',
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       'import-x/no-cycle': 'error',
-      'no-restricted-imports': ['error', { patterns: [privatePaths] }],
+      'no-restricted-imports': ['error', { patterns: [privatePaths, frameworkInternals] }],
       'no-console': 'off',
       // Activities and route handlers are async by contract, whether or not a body awaits.
       '@typescript-eslint/require-await': 'off',
@@ -81,7 +96,7 @@ export default tseslint.config(
     // The determinism guard: workflow code is replayed, so it may not touch the outside world.
     files: ['workflows/**/*.ts', 'test/sagas/workflows.ts'],
     rules: {
-      'no-restricted-imports': workflowImports(),
+      'no-restricted-imports': workflowImports(frameworkInternals),
       'no-restricted-globals': [
         'error',
         { name: 'process', message: 'Workflow code must be deterministic: no process.' },
@@ -96,6 +111,16 @@ export default tseslint.config(
   {
     files: ['api/saga/**/*.ts'],
     rules: { 'no-restricted-imports': ['error', { patterns: [privatePaths, appFromApiSaga] }] },
+  },
+  {
+    files: ['workers/saga/**/*.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: [privatePaths, appFromWorkerSide] }] },
+  },
+  {
+    // Tests reach inside the framework, to test its parts one by one.
+    files: ['test/**/*.ts'],
+    ignores: ['test/sagas/workflows.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: [privatePaths] }] },
   },
   {
     // jest's asymmetric matchers (expect.any, expect.objectContaining) are typed `any` by design.

@@ -16,7 +16,7 @@ import { createRemoteJWKSet, errors, jwtVerify, SignJWT } from 'jose';
 import { readOrCreateSecretFile } from '../codec/secret-file';
 import type { Config } from '../config';
 import { StartupError } from '../config/startup';
-import type { Caller } from './saga/access';
+import type { Caller } from './saga/express';
 
 /** What the API verifies tokens with, and what a token must say. */
 export interface TokenSettings {

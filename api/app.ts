@@ -4,18 +4,17 @@ import express, { Router } from 'express';
 import type { Logger } from 'pino';
 import type { Config } from '../config';
 import { createHealthRoutes } from './health';
-import { refuseUnlistedMethods } from './saga/method-not-allowed';
+import { createSagaRouter, notFoundHandler, problemHandler, refuseUnlistedMethods } from './saga/express';
 import { createOpenApiDocument } from './openapi';
 import type { TokenSettings } from './access-tokens';
 import { createTokenVerifier, loadTokenSettings } from './access-tokens';
 import { createAuthenticator } from './authentication';
+import type { TaskQueues } from '../workflows/task-queues';
 import { orderTrigger } from './orders/trigger';
-import { notFoundHandler, problemHandler } from './saga/problem';
 import type { RateLimits } from './rate-limit';
 import { createRateLimitGuards, noRateLimits } from './rate-limit';
 import { createLogger, requestLogger } from './request-log';
-import type { AnySagaTrigger } from './saga/trigger';
-import { createSagaRouter } from './saga/trigger';
+import type { AnySagaTrigger } from './saga/express';
 
 /**
  * The app's settings from the process configuration; `tokenSource` says where its token keys come from (the JWKS
@@ -24,7 +23,7 @@ import { createSagaRouter } from './saga/trigger';
 export async function appSettings(config: Config): Promise<Omit<AppDeps, 'client'> & { tokenSource: string }> {
   const { settings, source } = await loadTokenSettings(config);
   return {
-    sagas: [orderTrigger(config.taskQueues)],
+    taskQueues: config.taskQueues,
     webUiUrl: config.webUiUrl,
     tokens: settings,
     tokenSource: source,
@@ -47,7 +46,9 @@ export interface AppDeps {
   operatorToken?: string | undefined;
   /** @default pino at 'info' */
   logger?: Logger;
-  /** The sagas the API triggers, each with its routes. @default the order saga */
+  /** Where the order saga's services poll, when a deployment renamed their task queues. @default the services' names */
+  taskQueues?: TaskQueues;
+  /** Further sagas the API triggers beside the orders, each with its routes under its own resource. @default none */
   sagas?: readonly AnySagaTrigger[];
   /** How long `?wait=` may hold a request. @default 5000 */
   waitTimeoutMs?: number;
@@ -63,7 +64,13 @@ export interface AppDeps {
 }
 
 export function createApp(deps: AppDeps): express.Express {
-  const { client, sagas = [orderTrigger()], temporalTimeoutMs = 2500 } = deps;
+  const { client, temporalTimeoutMs = 2500 } = deps;
+  const sagas = [orderTrigger(deps.taskQueues), ...(deps.sagas ?? [])];
+  const taken = new Set<string>();
+  for (const { resource } of sagas) {
+    if (taken.has(resource)) throw new Error(`Two sagas are declared under /${resource}: give each its own resource.`);
+    taken.add(resource);
+  }
   const openApiDocument = createOpenApiDocument(sagas);
   const app = express();
   app.disable('x-powered-by');

@@ -8,8 +8,8 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Request } from 'express';
 import { InvalidTokenError, TokenKeysUnavailableError } from './access-tokens';
-import { HttpProblem, ProblemType } from './saga/problem';
-import type { Caller } from './saga/access';
+import { HttpProblem, ProblemType } from './saga/express';
+import type { Caller } from './saga/express';
 
 const digest = (token: string) => createHash('sha256').update(token).digest();
 

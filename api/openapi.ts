@@ -1,10 +1,14 @@
 /** The API's OpenAPI 3.1 document, generated from the zod schemas of every registered saga and route. */
 import { OpenAPIRegistry, OpenApiGeneratorV31 } from '@asteasolutions/zod-to-openapi';
 import { z } from 'zod';
-import { problemCatalog, ProblemType } from './saga/problem';
-import { bearerSecurityScheme, registerSagaTriggerDocs } from './saga/openapi';
-import { ProblemSchema } from './saga/schemas';
-import type { AnySagaTrigger } from './saga/trigger';
+import {
+  bearerSecurityScheme,
+  problemCatalog,
+  ProblemSchema,
+  ProblemType,
+  registerSagaTriggerDocs,
+} from './saga/express';
+import type { AnySagaTrigger } from './saga/express';
 
 export function createOpenApiDocument(sagas: readonly AnySagaTrigger[]) {
   const registry = new OpenAPIRegistry();

@@ -7,9 +7,8 @@
  * the route. A caller counts as its token's subject; operators are not limited.
  */
 import type { Request, RequestHandler, Response } from 'express';
-import { callerOf } from './saga/access';
-import type { RateLimitGuards } from './saga/trigger';
-import { HttpProblem, ProblemType } from './saga/problem';
+import { callerOf, HttpProblem, ProblemType } from './saga/express';
+import type { RateLimitGuards } from './saga/express';
 import { TokenBuckets } from './token-buckets';
 
 /** Requests a client may make a minute, per kind; 0 is no limit. */

@@ -10,6 +10,7 @@ import { NativeConnection, Worker } from '@temporalio/worker';
 import { createSagaTestActivities, TestService } from '../test/sagas/activities';
 import type { ScriptedSagaInput } from '../test/sagas/workflows';
 import { startDevServer } from '../workers/dev-server';
+import { sagaInterceptorModules } from '../workers/saga';
 import type { BenchmarkResult } from './report';
 import { benchDataConverter, installQuietRuntime, percentile, progress } from './report';
 
@@ -46,6 +47,7 @@ export async function overhead({ quick }: { quick: boolean }): Promise<Benchmark
     dataConverter,
     taskQueue,
     workflowsPath: require.resolve('../test/sagas/workflows'),
+    interceptors: { workflowModules: sagaInterceptorModules },
     activities: createSagaTestActivities(new TestService()),
   });
   const running = worker.run();

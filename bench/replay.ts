@@ -9,6 +9,7 @@ import { loadPayloadEncryption } from '../codec/data-converter';
 import { loadConfig } from '../config';
 import type { FixtureEntry } from '../scripts/record-histories';
 import { fixtureKeyFile, historiesDir } from '../scripts/record-histories';
+import { sagaInterceptorModules } from '../workers/saga';
 import type { BenchmarkResult } from './report';
 import { installQuietRuntime, percentile } from './report';
 
@@ -24,10 +25,12 @@ export async function replay({ quick }: { quick: boolean }): Promise<BenchmarkRe
   const bundles = {
     placeOrder: await bundleWorkflowCode({
       workflowsPath: require.resolve('../workflows'),
+      workflowInterceptorModules: sagaInterceptorModules,
       logger: new DefaultLogger('WARN'),
     }),
     scriptedSaga: await bundleWorkflowCode({
       workflowsPath: require.resolve('../test/sagas/workflows'),
+      workflowInterceptorModules: sagaInterceptorModules,
       logger: new DefaultLogger('WARN'),
     }),
   };

@@ -18,7 +18,7 @@ import { randomUUID } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { orderTrigger, orderWorkflowId } from '../api/orders/trigger';
-import { cancelSaga, getSagaState, resolveCompensation, startSaga } from '../api/saga/client';
+import { cancelSaga, getSagaState, resolveCompensation, startSaga } from '../api/saga';
 import { loadPayloadEncryption } from '../codec/data-converter';
 import { loadConfig } from '../config';
 import { createSagaTestActivities, TestService } from '../test/sagas/activities';
@@ -26,6 +26,7 @@ import { orderRequest, undeliverableAddress } from '../test/fixtures/orders';
 import type { PlaceOrderRequest } from '../api/orders/schema';
 import type { ScriptedSagaInput } from '../test/sagas/workflows';
 import { startDevServer } from '../workers/dev-server';
+import { sagaInterceptorModules } from '../workers/saga';
 import type { RunningServices } from '../workers/service-workers';
 import { startServices } from '../workers/service-workers';
 
@@ -107,6 +108,21 @@ const scenarios: { name: string; run: (recorder: Recorder) => Promise<{ workflow
         );
         const outcome = await cancelSaga(client, workflowId, 'the customer changed their mind');
         if (!outcome.accepted) throw new Error(`The cancellation was refused: ${outcome.reason}`);
+        return { workflowId };
+      },
+    },
+    {
+      // A refund the provider refuses 6 times: the order escalates, and an operator's retry refunds it.
+      name: 'order-refund-escalated-then-retried',
+      run: async ({ client, order, until }) => {
+        const workflowId = await order({ paymentToken: 'tok_refund_fails_6', shippingAddress: undeliverableAddress });
+        await until(workflowId, (state) => state.status === 'needs_attention');
+        const outcome = await resolveCompensation(client, workflowId, {
+          step: 'chargePayment',
+          action: 'retry',
+          reason: 'the provider is back',
+        });
+        if (!outcome.accepted) throw new Error(`The resolution was refused: ${outcome.reason}`);
         return { workflowId };
       },
     },
@@ -203,6 +219,7 @@ async function main(): Promise<void> {
     dataConverter,
     taskQueue: sagaTestQueue,
     workflowsPath: require.resolve('../test/sagas/workflows'),
+    interceptors: { workflowModules: sagaInterceptorModules },
     activities: createSagaTestActivities(service),
   });
   const sagaWorkerRun = sagaWorker.run();

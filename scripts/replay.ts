@@ -12,6 +12,7 @@ import { bundleWorkflowCode, DefaultLogger, Runtime, Worker } from '@temporalio/
 import { loadPayloadEncryption } from '../codec/data-converter';
 import { loadConfig } from '../config';
 import { temporalConnectionOptions } from '../config/temporal';
+import { sagaInterceptorModules } from '../workers/saga';
 import { workflowsPath } from '../workers/service-worker';
 
 interface Options {
@@ -46,7 +47,12 @@ async function main(): Promise<number> {
     console.log(`Replaying up to ${options.limit} workflow(s) matching: ${options.query}`);
     console.log(`  from ${connectionOptions.address} (namespace '${config.temporal.namespace}')`);
     console.log(`  against ${path.relative(process.cwd(), options.workflows) || options.workflows}`);
-    const bundle = await bundleWorkflowCode({ workflowsPath: options.workflows, logger: new DefaultLogger('WARN') });
+    // With the interceptor the workers run: without it, a step's plain proxyActivities would replay unscoped.
+    const bundle = await bundleWorkflowCode({
+      workflowsPath: options.workflows,
+      workflowInterceptorModules: sagaInterceptorModules,
+      logger: new DefaultLogger('WARN'),
+    });
 
     async function* histories(): AsyncIterable<HistoryAndWorkflowId> {
       let fetched = 0;

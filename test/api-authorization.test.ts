@@ -13,7 +13,7 @@ import type { JWK, KeyLike } from 'jose';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { signToken } from '../api/access-tokens';
 import { createApp } from '../api/app';
-import { orderTrigger, orderWorkflowId } from '../api/orders/trigger';
+import { orderWorkflowId } from '../api/orders/trigger';
 import { createLogger } from '../api/request-log';
 import { listen } from '../api/server';
 import { orderRequest } from './fixtures/orders';
@@ -332,7 +332,7 @@ describe('tokens from an identity provider (JWKS)', () => {
     const { port } = broken.address() as AddressInfo;
     const app = createApp({
       client: system.client,
-      sagas: [orderTrigger(system.config.taskQueues)],
+      taskQueues: system.config.taskQueues,
       logger: createLogger('silent'),
       tokens: {
         keys: { kind: 'jwks', url: new URL(`http://127.0.0.1:${port}/jwks.json`) },

@@ -41,7 +41,6 @@ function bookingTrigger(taskQueue: string): SagaTrigger<typeof BookingRequestSch
     singular: 'booking',
     input: BookingRequestSchema,
     workflow: 'scriptedSaga',
-    workflowType: 'scriptedSaga',
     taskQueue,
     args: (booking) => [
       {
@@ -95,7 +94,7 @@ describe('a second saga on the HTTP trigger', () => {
     await bench?.stop();
   });
 
-  it('is started, read, cancelled, listed and documented with no route code of its own', async () => {
+  it('is started, read, cancelled, listed and documented beside the orders, with no route code of its own', async () => {
     const { guest, token } = await newGuest('grace');
     const started = await postJson(`${api}/bookings`, { guest, holdPayment: true }, token);
     expect(started.status).toBe(202);
@@ -139,6 +138,13 @@ describe('a second saga on the HTTP trigger', () => {
         '/bookings/{id}/cancel',
         '/bookings/{id}/compensations/resolve',
         '/bookings/{id}/history',
+        // Beside the order API, not instead of it.
+        '/orders',
+        '/orders/compensations/resolve',
+        '/orders/{id}',
+        '/orders/{id}/cancel',
+        '/orders/{id}/compensations/resolve',
+        '/orders/{id}/history',
         '/healthz',
         '/readyz',
       ].sort(),

@@ -1,7 +1,8 @@
 /**
- * The framework's boundaries, as the project's own lint configuration enforces them: the engine (workflows/saga/)
- * and the framework's client and HTTP trigger (api/saga/) never import the reference app built on them, and no
- * code imports another package's private paths. Each rule is read from eslint.config.mjs for a real framework file,
+ * The framework's boundaries, as the project's own lint configuration enforces them: the engine (workflows/saga/),
+ * the framework's client and HTTP trigger (api/saga/) and its worker side (workers/saga/) never import the reference
+ * app built on them; the app uses the framework through its entry points only; and no code imports another
+ * package's private paths. Each rule is read from eslint.config.mjs for a real framework file,
  * then shown refusing a forbidden import and letting an allowed one through. No server.
  */
 import { execFileSync } from 'node:child_process';
@@ -82,10 +83,52 @@ describe("the framework's import boundaries", () => {
     expect(await refusals('workflows/saga/saga.ts', 'workflows/saga/new-module.ts', './state')).toEqual([]);
   });
 
+  it('refuse the app from the worker side, and let it import the engine and the client', async () => {
+    for (const source of [
+      '../service-worker',
+      '../../config',
+      '../../activities/payments',
+      '../../api/orders/trigger',
+    ]) {
+      expect(await refusals('workers/saga/index.ts', 'workers/saga/new-module.ts', source)).toEqual([
+        expect.stringMatching(/Framework code may not import the reference app/),
+      ]);
+    }
+    for (const source of ['./interceptors', '../../workflows/saga', '../../api/saga', '@temporalio/worker']) {
+      expect(await refusals('workers/saga/index.ts', 'workers/saga/new-module.ts', source)).toEqual([]);
+    }
+  });
+
+  it("hold the app to the framework's entry points, as a project that installed the package", async () => {
+    for (const [file, source] of [
+      ['api/new-module.ts', './saga/trigger'],
+      ['api/orders/new-module.ts', '../saga/client'],
+      ['workers/new-module.ts', './saga/interceptors'],
+      ['scripts/new-module.ts', '../workflows/saga/saga'],
+    ] as const) {
+      expect(await refusals('api/app.ts', file, source)).toEqual([
+        expect.stringMatching(/Use the framework through its entry points/),
+      ]);
+    }
+    for (const [file, source] of [
+      ['api/new-module.ts', './saga'],
+      ['api/new-module.ts', './saga/express'],
+      ['workers/new-module.ts', './saga'],
+      ['workers/new-module.ts', './saga/testing'],
+      ['scripts/new-module.ts', '../workflows/saga'],
+    ] as const) {
+      expect(await refusals('api/app.ts', file, source)).toEqual([]);
+    }
+    expect(await refusals('workflows/order.ts', 'workflows/new-module.ts', './saga/state')).toEqual([
+      expect.stringMatching(/Use the framework through its entry points/),
+    ]);
+  });
+
   it("refuse another package's private paths anywhere", async () => {
     for (const [configuredFor, file] of [
       ['api/app.ts', 'api/new-module.ts'],
       ['api/saga/client.ts', 'api/saga/new-module.ts'],
+      ['workers/saga/index.ts', 'workers/saga/new-module.ts'],
       ['workflows/saga/saga.ts', 'workflows/saga/new-module.ts'],
     ] as const) {
       expect(await refusals(configuredFor, file, '@temporalio/common/lib/time')).toEqual([

@@ -1,7 +1,8 @@
 /**
  * Once per test run: a payload key of its own, a fresh, in-memory Temporal dev server on free ports (unless
  * TEMPORAL_ADDRESS names one already running) and the workflow bundles (the order system's, the engine tests'
- * sagas) that every test file's workers load, instead of bundling per test.
+ * sagas), with the saga interceptor as a service worker has it, that every test file's workers load, instead of
+ * bundling per test.
  * All reach the test files through environment variables, which jest's workers inherit.
  */
 import { mkdtemp, writeFile } from 'node:fs/promises';
@@ -10,6 +11,7 @@ import path from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { formatPayloadKey, generatePayloadKey } from '../codec/payload-keys';
 import { startDevServer } from '../workers/dev-server';
+import { sagaInterceptorModules } from '../workers/saga';
 import { serviceWorkerLogger, workflowsPath } from '../workers/service-worker';
 import { testEnv } from './env';
 
@@ -28,7 +30,11 @@ export default async function globalSetup(): Promise<void> {
     [testEnv.sagaBundle, require.resolve('./sagas/workflows')],
   ] as const;
   for (const [variable, entry] of bundles) {
-    const bundle = await bundleWorkflowCode({ workflowsPath: entry, logger: serviceWorkerLogger });
+    const bundle = await bundleWorkflowCode({
+      workflowsPath: entry,
+      workflowInterceptorModules: sagaInterceptorModules,
+      logger: serviceWorkerLogger,
+    });
     const bundlePath = path.join(bundleDir, `${variable.toLowerCase()}.js`);
     await writeFile(bundlePath, bundle.code);
     process.env[variable] = bundlePath;

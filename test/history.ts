@@ -8,6 +8,8 @@ export interface ActivityEvent {
   kind: 'scheduled' | 'completed' | 'failed' | 'timedOut' | 'cancelRequested' | 'cancelled';
   /** `perform` or `undo` for the test activities. */
   activityType: string;
+  /** For a saga step's activity, `<kind>:<step>:<attempt>.<call>`. */
+  activityId: string;
   /** The step, read from the activity's input. */
   step: string;
   summary: string | undefined;
@@ -15,7 +17,8 @@ export interface ActivityEvent {
 
 type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
 
-function decodeJson(payload: temporal.api.common.v1.IPayload | null | undefined): unknown {
+/** A JSON payload's value, such as a summary `historyOf` decoded. */
+export function decodeJson(payload: temporal.api.common.v1.IPayload | null | undefined): unknown {
   return payload?.data ? JSON.parse(Buffer.from(payload.data).toString('utf8')) : undefined;
 }
 
@@ -43,7 +46,7 @@ export async function historyOf(handle: WorkflowHandle): Promise<HistoryEvent[]>
 
 /** Every activity event, with the activity type and step of its scheduled event. */
 export function activityEvents(events: HistoryEvent[]): ActivityEvent[] {
-  const scheduled = new Map<number, { activityType: string; step: string; summary: string | undefined }>();
+  const scheduled = new Map<number, Omit<ActivityEvent, 'eventId' | 'kind'>>();
   const result: ActivityEvent[] = [];
   for (const event of events) {
     const eventId = Number(event.eventId);
@@ -51,7 +54,12 @@ export function activityEvents(events: HistoryEvent[]): ActivityEvent[] {
     if (attributes) {
       const input = decodeJson(attributes.input?.payloads?.[0]) as { step?: string } | undefined;
       const summary = decodeJson(event.userMetadata?.summary) as string | undefined;
-      const info = { activityType: attributes.activityType?.name ?? '', step: input?.step ?? '', summary };
+      const info = {
+        activityType: attributes.activityType?.name ?? '',
+        activityId: attributes.activityId ?? '',
+        step: input?.step ?? '',
+        summary,
+      };
       scheduled.set(eventId, info);
       result.push({ eventId, kind: 'scheduled', ...info });
       continue;

@@ -1,15 +1,17 @@
 /**
  * Services as the separate processes they are in production: a payments worker killed mid-activity, one stopped
  * with SIGTERM mid-activity, a shipping service that is down while orders keep coming, the orders service's
- * Prometheus endpoint, and orders read, finished or running, with every service stopped.
+ * Prometheus endpoint (its saga counters, and its gauge of orders waiting for an operator), and orders read,
+ * finished or running, with every service stopped.
  */
 import { orderWorkflowId } from '../api/orders/trigger';
-import { eventually, request } from './http';
+import { undeliverableAddress } from './fixtures/orders';
+import { eventually, postJson, request } from './http';
 import { historyOf, lastStartOf } from './history';
 import { orderReaches, placeOrder, readOrder } from './orders';
 import type { Launched } from './processes';
 import { freePort, startServiceProcess, stopProcess } from './processes';
-import { sagaCounters, scrape } from './prometheus';
+import { sagaCounters, scrape, total } from './prometheus';
 import type { TestSystem } from './system';
 import { startTestSystem } from './system';
 import { testOperatorToken } from './tokens';
@@ -119,6 +121,38 @@ describe('services as separate processes', () => {
         sagaCounters(await scrape(`http://127.0.0.1:${metricsPort}/metrics`), { workflowType: 'placeOrder' });
       await eventually(async () => ((await counters()).saga_started === 3 ? true : undefined)).catch(() => undefined);
       expect(await counters()).toEqual({ saga_started: 3, saga_completed: 2, saga_compensated: 1 });
+    }, 90_000);
+
+    it('shows how many of its orders wait for an operator now, and drops when one is resolved', async () => {
+      const metricsPort = await freePort();
+      const orders = await startServiceProcess('orders', { ...system.processEnv, METRICS_PORT: String(metricsPort) });
+      launchedProcesses.push(orders);
+      const waiting = async () =>
+        total(await scrape(`http://127.0.0.1:${metricsPort}/metrics`), 'saga_needs_attention_current', {
+          taskQueue: system.config.taskQueues.orders,
+          workflowType: 'placeOrder',
+        });
+      const gaugeReads = async (expected: number) => {
+        let last: number | undefined;
+        await eventually(async () => ((last = await waiting()) === expected ? true : undefined)).catch(() => undefined);
+        return last;
+      };
+      // Its refund is refused for good: the order escalates, and stays so until an operator skips the refund.
+      const orderId = await placeOrder(system.apiUrl, {
+        paymentToken: 'tok_refund_fails_1000',
+        shippingAddress: undeliverableAddress,
+      });
+      await orderReaches(system.apiUrl, orderId, ['needs_attention'], 45_000);
+      expect(await gaugeReads(1)).toBe(1);
+
+      const resolved = await postJson(
+        `${system.apiUrl}/orders/${orderId}/compensations/resolve`,
+        { step: 'chargePayment', action: 'skip', reason: 'refunded by hand' },
+        testOperatorToken,
+      );
+      expect(resolved.status).toBe(202);
+      await orderReaches(system.apiUrl, orderId, ['cancelled']);
+      expect(await gaugeReads(0)).toBe(0);
     }, 90_000);
   });
 

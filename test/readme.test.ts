@@ -103,6 +103,21 @@ describe('the README and docs/', () => {
     expect(broken).toEqual([]);
   });
 
+  it("quote the examples' files as they are: a block headed `// docs/examples/…` is that file, past its header", () => {
+    const quotes = documents.flatMap((document) =>
+      [...read(document).matchAll(/^```ts\n\/\/ (docs\/examples\/\S+)\n([\s\S]*?)^```$/gm)].map((match) => ({
+        document,
+        file: match[1]!,
+        quoted: match[2]!,
+      })),
+    );
+    expect(quotes.length).toBeGreaterThan(0);
+    for (const { document, file, quoted } of quotes) {
+      const text = read(file);
+      expect({ document, file, quoted }).toEqual({ document, file, quoted: text.slice(text.indexOf('*/\n') + 3) });
+    }
+  });
+
   it('mention only npm scripts that package.json defines', () => {
     const { scripts } = JSON.parse(read('package.json')) as { scripts: Record<string, string> };
     const names = Object.keys(scripts);

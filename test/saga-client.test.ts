@@ -1,6 +1,7 @@
 /** The framework's client helpers, against the real server. */
 import { randomUUID } from 'node:crypto';
 import { getSagaState, readSagaState, startSaga } from '../api/saga/client';
+import { sagaHandle } from '../api/saga/handle';
 import { SagaStatusKey } from '../workflows/saga';
 import { eventually } from './http';
 import type { SagaHarness } from './saga-harness';
@@ -42,6 +43,42 @@ describe('saga client helpers', () => {
       stale: false,
       state: expect.objectContaining({ status: 'completed' }),
     });
+  });
+
+  it('starts a saga run without search attributes without them, and its handle waits, reads, refuses and tells', async () => {
+    const workflowId = `saga-${randomUUID()}`;
+    await startSaga<typeof scriptedSaga>(bench.client, 'scriptedSaga', {
+      workflowId,
+      taskQueue: bench.taskQueue,
+      args: [
+        {
+          plan: [{ name: 'hold', behaviour: { kind: 'waitForRelease' } }, { name: 'after' }],
+          options: { searchAttributes: false },
+        },
+      ],
+      sagaSearchAttributes: false,
+    });
+    const saga = sagaHandle<typeof scriptedSaga, 'hold' | 'after'>(bench.client, workflowId);
+    expect((await saga.workflow.describe()).typedSearchAttributes.get(SagaStatusKey)).toBeUndefined();
+
+    expect(await saga.waitForStep('hold', { timeoutMs: 300 })).toEqual({ outcome: 'pending' });
+    bench.service.release(workflowId, 'hold');
+    expect(await saga.waitForStep('after', { timeoutMs: 10_000 })).toMatchObject({
+      outcome: 'reached',
+      state: {
+        steps: [
+          { name: 'hold', status: 'succeeded' },
+          { name: 'after', status: 'succeeded' },
+        ],
+      },
+    });
+    expect(await saga.result()).toEqual(['perform:hold', 'perform:after']);
+    expect((await saga.state()).status).toBe('completed');
+    // Nothing published a status: not at the start, not on the way.
+    expect((await saga.history()).timeline.filter((entry) => entry.type === 'status')).toEqual([]);
+    expect(await saga.cancel('too late')).toEqual({ accepted: false, reason: expect.stringContaining('completed') });
+    // Ended: the answer comes from the final state.
+    expect(await saga.waitForStep('hold', { timeoutMs: 1_000 })).toMatchObject({ outcome: 'reached' });
   });
 
   it('reads a running saga whose worker is gone from its search attributes, marked stale, within the bound', async () => {

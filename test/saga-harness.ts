@@ -1,12 +1,14 @@
 /**
- * The engine's test bench: one real worker running the test sagas (test/sagas) and their test activities on a
- * task queue of its own, against the run's real Temporal server, and helpers to start and inspect sagas.
+ * The engine's test bench: the framework's testing kit (workers/saga/testing.ts) running the test sagas
+ * (test/sagas) and their test activities on a task queue of its own, against the run's real Temporal server, and
+ * helpers to start and inspect sagas.
  */
 import { randomUUID } from 'node:crypto';
 import type { WorkflowHandle } from '@temporalio/client';
 import { Client, Connection } from '@temporalio/client';
 import type { Logger } from '@temporalio/worker';
-import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
+import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
+import { SagaTestBench } from '../workers/saga/testing';
 import type { SagaState } from '../workflows/saga';
 import { sagaStateQuery } from '../workflows/saga';
 import { readTestEnv, testDataConverter } from './env';
@@ -17,6 +19,8 @@ import type { handWrittenSaga, ScriptedSagaInput, scriptedSaga } from './sagas/w
 export type TestSaga = WorkflowHandle<typeof scriptedSaga>;
 
 export interface SagaHarness {
+  /** The testing kit's bench underneath: run a saga with failures injected, read its path. */
+  kit: SagaTestBench;
   client: Client;
   /** The worker's own task queue. */
   taskQueue: string;
@@ -48,30 +52,22 @@ export async function startSagaHarness(options: { metricsPort?: number; logger?:
     });
     runtimeInstalled = true;
   }
-  const taskQueue = `saga-tests-${randomUUID()}`;
   const service = new TestService();
   const dataConverter = await testDataConverter();
   const nativeConnection = await NativeConnection.connect({ address });
-  const createWorker = () =>
-    Worker.create({
-      connection: nativeConnection,
-      namespace,
-      dataConverter,
-      taskQueue,
-      workflowBundle: { codePath: sagaBundlePath },
-      activities: createSagaTestActivities(service),
-      // Activities left blocked by a test must not hold up the worker's shutdown.
-      shutdownGraceTime: '100 milliseconds',
-      // A blocked activity's heartbeats reach the server at once, and with them its cancellation.
-      defaultHeartbeatThrottleInterval: '100 milliseconds',
-      maxHeartbeatThrottleInterval: '100 milliseconds',
-    });
-  let worker = await createWorker();
-  let running = worker.run();
   const connection = await Connection.connect({ address });
   const client = new Client({ connection, namespace, dataConverter });
+  const bench = await SagaTestBench.start({
+    env: { client, nativeConnection, namespace },
+    workflowBundle: { codePath: sagaBundlePath },
+    activities: createSagaTestActivities(service),
+    taskQueue: `saga-tests-${randomUUID()}`,
+    worker: { dataConverter },
+  });
+  const { taskQueue } = bench;
 
   return {
+    kit: bench,
     client,
     taskQueue,
     service,
@@ -86,16 +82,12 @@ export async function startSagaHarness(options: { metricsPort?: number; logger?:
         const state = await saga.query(sagaStateQuery);
         return predicate(state) ? state : undefined;
       }),
-    restartWorker: async () => {
-      worker.shutdown();
-      await running;
-      service.worker += 1;
-      worker = await createWorker();
-      running = worker.run();
-    },
+    restartWorker: () =>
+      bench.restartWorker(() => {
+        service.worker += 1;
+      }),
     stop: async () => {
-      worker.shutdown();
-      await running;
+      await bench.stop();
       await connection.close();
       await nativeConnection.close();
     },

@@ -21,7 +21,6 @@ import { paymentsMigrations } from '../activities/payments/schema';
 import { shippingMigrations } from '../activities/shipping/schema';
 import type { AppDeps } from '../api/app';
 import { createApp } from '../api/app';
-import { orderTrigger } from '../api/orders/trigger';
 import { createLogger } from '../api/request-log';
 import { listen } from '../api/server';
 import type { PayloadEncryption } from '../codec/data-converter';
@@ -130,7 +129,7 @@ export async function startTestSystem(
       webUiUrl: 'http://localhost:8233',
       tokens: testTokenSettings,
       operatorToken: testOperatorToken,
-      sagas: [orderTrigger(config.taskQueues)],
+      taskQueues: config.taskQueues,
       logger: createLogger(process.env.LOG_LEVEL ?? 'silent'),
       rateLimits: config.api.rateLimits,
       trustProxy: config.api.trustProxy,

@@ -15,6 +15,7 @@ import type { Config } from '../config';
 import { StartupError } from '../config/startup';
 import { causeChain, isCompensatedEnding } from '../workflows/saga';
 import type { ServiceName } from '../workflows/task-queues';
+import { sagaInterceptorModules } from './saga';
 
 export type { ServiceName } from '../workflows/task-queues';
 
@@ -43,10 +44,12 @@ export interface Service {
 }
 
 /**
- * Workflow code: a path that the worker bundles at start (webpack, a second or more), or a bundle made once
- * beforehand: by `npm run build` for production, once per run by the test suite.
+ * Workflow code: a path that the worker bundles at start (webpack, a second or more) with the saga interceptor, or
+ * a bundle made once beforehand, the interceptor bundled in: by `npm run build` for production, once per run by the
+ * test suite.
  */
-export type WorkflowSource = Pick<WorkerOptions, 'workflowsPath'> | Pick<WorkerOptions, 'workflowBundle'>;
+export type WorkflowSource =
+  Pick<WorkerOptions, 'workflowsPath' | 'interceptors'> | Pick<WorkerOptions, 'workflowBundle'>;
 
 /** The workflows entry point, for `workflowsPath` and `bundleWorkflowCode`. */
 export const workflowsPath = require.resolve('../workflows');
@@ -61,7 +64,9 @@ export const builtBundlePath = path.resolve(__dirname, '..', 'workflow-bundle.js
  */
 export function workflowSource(config: Config): WorkflowSource {
   const bundle = config.workflowBundle ?? (existsSync(builtBundlePath) ? builtBundlePath : 'none');
-  return bundle === 'none' ? { workflowsPath } : { workflowBundle: { codePath: bundle } };
+  return bundle === 'none'
+    ? { workflowsPath, interceptors: { workflowModules: sagaInterceptorModules } }
+    : { workflowBundle: { codePath: bundle } };
 }
 
 /** For logs and banners: where a worker's workflow code comes from; undefined for a worker without workflows. */

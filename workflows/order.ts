@@ -15,14 +15,16 @@
  * Shipping is asynchronous: the shipping service takes the request at once and answers when its own `shipment`
  * workflow has dispatched (or rejected) it; until then the order is `awaiting_shipment`. Dispatch is the point of
  * no return: a failure before it undoes what was done (cancel, release, refund); after it, steps only go forward.
+ * An undo that keeps failing (a refund the payment provider refuses) is not retried for ever: the order waits in
+ * `needs_attention` for an operator ({@link OrderPatch.EscalateCompensations}).
  */
 import type { InventoryActivities, Reservation, StockItem } from '../activities/inventory';
 import type { Order, OrderItem, OrdersActivities } from '../activities/orders';
 import type { Charge, PaymentsActivities } from '../activities/payments';
 import type { ShipmentDispatched, ShippingActivities } from '../activities/shipping';
 import { ApplicationFailure, patched, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
-import type { StepDefinition } from './saga';
-import { escapeMarkdown, runSaga, sagaActivities } from './saga';
+import type { SagaOptions, StepDefinition } from './saga';
+import { CompensationFailurePolicy, escapeMarkdown, runSaga, sagaActivities } from './saga';
 import { OrderTotalKey } from './search-attributes';
 import type { TaskQueues } from './task-queues';
 import { defaultTaskQueues } from './task-queues';
@@ -79,6 +81,18 @@ const shipmentDecision = {
   retry: { ...serviceActivity.retry, maximumInterval: '5 seconds' },
 } as const;
 
+/**
+ * An undo that keeps failing asks a person instead of retrying for ever: each compensation is tried 6 times, then
+ * the order waits in `needs_attention` until an operator retries, skips (undone by hand) or aborts it. A service
+ * that is down takes no tries until it is back. 6 tries of a refund that fails at once take some 16 s of backoff;
+ * of one blocked behind a frozen worker's transaction (each try timed out after 10 s), over a minute, long enough
+ * for PostgreSQL to end that transaction (after 60 s idle) and let the undo through.
+ */
+const escalatingCompensations = {
+  onCompensationFailure: CompensationFailurePolicy.Escalate,
+  compensationRetry: { maximumAttempts: 6 },
+} as const satisfies SagaOptions;
+
 /** Each service's activities, called on that service's task queue. */
 function services(taskQueues: TaskQueues) {
   return {
@@ -115,6 +129,11 @@ export const OrderPatch = {
    * charge that. Before it, the order was created first and charged at the prices its client sent.
    */
   CatalogPrices: 'catalog-prices',
+  /**
+   * A compensation that still fails after its bounded tries escalates to an operator. Before it, compensations
+   * were retried until they succeeded.
+   */
+  EscalateCompensations: 'escalate-compensations',
 } as const;
 
 /** The steps in the order they run, as the saga's state lists them from the start. */
@@ -168,6 +187,7 @@ export function placeOrder({ taskQueues, ...order }: PlaceOrderInput): Promise<P
   const { orders, inventory, payments, shipping } = services({ ...defaultTaskQueues, ...taskQueues });
   const screensPayment = patched(OrderPatch.FraudCheck);
   const catalogPrices = patched(OrderPatch.CatalogPrices);
+  const escalates = patched(OrderPatch.EscalateCompensations);
   const stock = order.items.map(({ sku, quantity }) => ({ sku, quantity }));
 
   const createOrder = (recorded: Order, totalCents: number): StepDefinition<{ orderId: string }> => ({
@@ -267,6 +287,6 @@ export function placeOrder({ taskQueues, ...order }: PlaceOrderInput): Promise<P
       });
       return { orderId, reservation, charge, shipment };
     },
-    { steps: stepsOf({ screensPayment, catalogPrices }) },
+    { steps: stepsOf({ screensPayment, catalogPrices }), ...(escalates ? escalatingCompensations : {}) },
   );
 }

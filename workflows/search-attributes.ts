@@ -1,6 +1,6 @@
 /** Every custom search attribute this project uses; the embedded server registers them at start. */
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
-import { SagaStatusKey, SagaStepKey } from './saga/search-attributes';
+import { SagaStatusKey, SagaStepKey } from './saga';
 
 /** The customer who placed the order. */
 export const CustomerIdKey = defineSearchAttributeKey('CustomerId', SearchAttributeType.KEYWORD);

@@ -8,6 +8,10 @@
  * - `tok_flaky_<N>`: the provider is unavailable for the first N attempts (retried by Temporal), then accepts;
  * - `tok_slow`: the charge is committed, then the first attempt takes 5 s to answer (a window to crash in);
  * - `tok_slow_capture`: the provider takes 5 s before the charge is captured (a window to cancel in);
+ * - `tok_refund_fails_<N>` (N up to 6 digits): the charge is accepted, and its refund is refused the first N times
+ *   it is tried (the provider unavailable: a transient failure, retried). The count is kept in this service's
+ *   database, not in the attempt number as `tok_flaky_<N>`'s is, so that it runs on across every retry of the
+ *   refund: Temporal's, the saga's own, an operator's, and after a restart;
  * - anything else is accepted.
  */
 import { setTimeout as delay } from 'node:timers/promises';
@@ -38,6 +42,12 @@ export const PaymentToken = {
   Slow: 'tok_slow',
   SlowCapture: 'tok_slow_capture',
 } as const;
+
+/** How many times the provider refuses to refund a charge made with `paymentToken`: N for `tok_refund_fails_<N>`. */
+function refundRefusalsOf(paymentToken: string): number {
+  const refundFails = /^tok_refund_fails_(\d{1,6})$/.exec(paymentToken);
+  return refundFails ? Number(refundFails[1]) : 0;
+}
 
 export function createPaymentsActivities({ db, slowAcknowledgementMs = 5000 }: PaymentsDeps) {
   return {
@@ -85,6 +95,13 @@ export function createPaymentsActivities({ db, slowAcknowledgementMs = 5000 }: P
             updated_at: now,
           })
           .execute();
+        const refusals = refundRefusalsOf(input.paymentToken);
+        if (refusals > 0) {
+          await trx
+            .insertInto('refund_refusals')
+            .values({ charge_key: input.idempotencyKey, remaining: refusals })
+            .execute();
+        }
         return { chargeId, orderId: input.orderId, amountCents: input.amountCents };
       });
       if (input.paymentToken === PaymentToken.Slow && attempt === 1) await delay(slowAcknowledgementMs);
@@ -93,6 +110,20 @@ export function createPaymentsActivities({ db, slowAcknowledgementMs = 5000 }: P
 
     /** Compensation of `chargePayment`: refunds the whole charge. No charge under that key: nothing to do. */
     async refundPayment(input: { idempotencyKey: string; chargeKey: string }): Promise<{ refundedCents: number }> {
+      // A refusal is counted down in a statement of its own, committed before the attempt fails.
+      const refused = await db
+        .updateTable('refund_refusals')
+        .set((row) => ({ remaining: row('remaining', '-', 1) }))
+        .where('charge_key', '=', input.chargeKey)
+        .where('remaining', '>', 0)
+        .returning('remaining')
+        .executeTakeFirst();
+      if (refused) {
+        throw ApplicationFailure.retryable(
+          `The payment provider did not answer the refund (${refused.remaining} more refusal(s) to come).`,
+          TransientFailure.PaymentProviderUnavailable,
+        );
+      }
       const call = { key: input.idempotencyKey, args: input, actionKey: input.chargeKey };
       return compensateOnce(db, call, async (trx) => {
         const charge = await trx

@@ -1,4 +1,7 @@
-/** The payments service's database: charges, and the refunds that undo them. */
+/**
+ * The payments service's database: charges, the refunds that undo them, and the refunds its provider is to refuse
+ * (the `tok_refund_fails_<N>` trigger).
+ */
 import type { Kysely, Migration } from 'kysely';
 import type { IdempotencySchema } from '../storage/idempotency';
 import { addIdempotencyFencing, createIdempotencyKeys } from '../storage/idempotency';
@@ -28,9 +31,20 @@ export interface RefundsTable {
   created_at: string;
 }
 
+/**
+ * How many more times the provider refuses to refund a charge: written with a `tok_refund_fails_<N>` charge, counted
+ * down by each refused attempt, so that the count runs on across retries, escalations and restarts.
+ */
+export interface RefundRefusalsTable {
+  /** The charging step's idempotency key, as the refund names the charge. */
+  charge_key: string;
+  remaining: number;
+}
+
 export interface PaymentsSchema extends IdempotencySchema {
   charges: ChargesTable;
   refunds: RefundsTable;
+  refund_refusals: RefundRefusalsTable;
 }
 
 export const paymentsMigrations: Record<string, Migration> = {
@@ -58,4 +72,13 @@ export const paymentsMigrations: Record<string, Migration> = {
     },
   },
   '002_idempotency_fencing': addIdempotencyFencing,
+  '003_refund_refusals': {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('refund_refusals')
+        .addColumn('charge_key', 'text', (column) => column.primaryKey())
+        .addColumn('remaining', 'integer', (column) => column.notNull())
+        .execute();
+    },
+  },
 };

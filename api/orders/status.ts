@@ -6,7 +6,7 @@
 import type { SagaState } from '../../workflows/saga';
 import { SagaStatus, StepStatus } from '../../workflows/saga';
 import { OrderStep } from '../../workflows/order';
-import type { PublishedSagaState } from '../saga/client';
+import type { PublishedSagaState } from '../saga';
 
 export const OrderStatus = {
   /** Creating, reserving, charging. */

@@ -16,8 +16,8 @@ import { escapeMarkdown, textTable } from '../../workflows/saga';
 import { CustomerIdKey } from '../../workflows/search-attributes';
 import type { TaskQueues } from '../../workflows/task-queues';
 import { defaultTaskQueues } from '../../workflows/task-queues';
-import { ownedBy } from '../saga/access';
-import type { SagaTrigger } from '../saga/trigger';
+import { ownedBy } from '../saga/express';
+import type { SagaTrigger } from '../saga/express';
 import { CustomerIdSchema, PlaceOrderRequestSchema } from './schema';
 import { orderStatuses, orderStatusOf, orderStatusOfPublished, orderStatusQuery } from './status';
 
@@ -42,7 +42,6 @@ export function orderTrigger(
     singular: 'order',
     input: PlaceOrderRequestSchema,
     workflow: placeOrder,
-    workflowType: 'placeOrder',
     taskQueue: taskQueues.orders,
     workflowId: orderWorkflowId,
     args: (request, orderId) => [{ orderId, ...request, taskQueues }],

@@ -41,12 +41,18 @@ export interface StartSagaOptions<W extends Workflow> {
   details?: string;
   /** The domain's own search attributes, e.g. `CustomerId`. `SagaStatus` is set for you. @default none */
   searchAttributes?: SearchAttributePair[];
+  /**
+   * Whether the saga keeps the engine's search attributes (`SagaStatus`, `SagaStep`): `false` for a saga run with
+   * `searchAttributes: false`, in a namespace without them. @default true
+   */
+  sagaSearchAttributes?: boolean;
   /** Kept with the saga, e.g. the request id that started it. @default none */
   memo?: Record<string, unknown>;
 }
 
 function startOptionsOf<W extends Workflow>(options: StartSagaOptions<W>): WorkflowStartOptions<W> {
   const { workflowId, taskQueue, args, summary, details, searchAttributes = [], memo } = options;
+  const status = options.sagaSearchAttributes === false ? [] : [{ key: SagaStatusKey, value: SagaStatus.Running }];
   // The cast only re-attaches `args` to the generic W, which TypeScript cannot resolve through the SDK's
   // conditional type; the caller's `args: Parameters<W>` is already checked.
   return {
@@ -55,7 +61,7 @@ function startOptionsOf<W extends Workflow>(options: StartSagaOptions<W>): Workf
     args,
     workflowIdConflictPolicy: 'USE_EXISTING',
     workflowIdReusePolicy: 'REJECT_DUPLICATE',
-    typedSearchAttributes: [{ key: SagaStatusKey, value: SagaStatus.Running }, ...searchAttributes],
+    typedSearchAttributes: [...status, ...searchAttributes],
     ...(summary ? { staticSummary: summary } : {}),
     ...(details ? { staticDetails: details } : {}),
     ...(memo ? { memo } : {}),
@@ -122,14 +128,16 @@ export async function startSagaAndWaitForStep<W extends Workflow>(
   }
 }
 
-function outcomeOfEnded(state: SagaState, step: string): StepOutcome {
+/** How a saga that has ended stands with `step`: reached if the step succeeded, else the saga's failure. */
+export function outcomeOfEnded(state: SagaState, step: string): StepOutcome {
   if (state.steps.find((candidate) => candidate.name === step)?.status === 'succeeded') {
     return { outcome: 'reached', state };
   }
   return { outcome: 'failed', failure: state.failure ?? { type: 'SagaEnded', message: 'The saga has ended.' } };
 }
 
-function updateFailureOf(error: unknown): StepError | undefined {
+/** The failure an Update's handler threw, or `undefined` for any other error. */
+export function updateFailureOf(error: unknown): StepError | undefined {
   const failure = error as { name?: string; cause?: { type?: string; message?: string } };
   if (failure.name !== 'WorkflowUpdateFailedError' || !failure.cause?.type) return undefined;
   return { type: failure.cause.type, message: failure.cause.message ?? '' };

@@ -62,8 +62,8 @@ export interface SagaTrigger<Input extends z.ZodType, W extends Workflow> {
   input: Input;
   /** The workflow function, or its type name when the API does not import workflow code. */
   workflow: W | string;
-  /** The workflow type, for listing. */
-  workflowType: string;
+  /** The workflow type, when it is not the function's name (a workflow exported under another name). @default the name */
+  workflowType?: string;
   taskQueue: string;
   /** The saga's business key. @default `<singular>-<id>` */
   workflowId?: (id: string) => string;
@@ -75,6 +75,8 @@ export interface SagaTrigger<Input extends z.ZodType, W extends Workflow> {
   details?: (input: z.infer<Input>, id: string) => string;
   /** The domain's search attributes, set at start. @default none */
   searchAttributes?: (input: z.infer<Input>, id: string) => SearchAttributePair[];
+  /** `false` for a saga run with `searchAttributes: false`: its start sets no `SagaStatus`. @default true */
+  sagaSearchAttributes?: boolean;
   /**
    * The resource's own status: `of` reads it off the saga's state; `ofPublished` off what a saga publishes (status
    * and current step), for a read that finds no worker to answer. @default the saga's status
@@ -142,6 +144,8 @@ export interface SagaRouteDeps {
 export function describeTrigger<Input extends z.ZodType, W extends Workflow>(trigger: SagaTrigger<Input, W>) {
   return {
     idField: `${trigger.singular}Id`,
+    workflowType:
+      trigger.workflowType ?? (typeof trigger.workflow === 'string' ? trigger.workflow : trigger.workflow.name),
     workflowIdOf: trigger.workflowId ?? ((id: string) => `${trigger.singular}-${id}`),
     statusOf: trigger.status?.of ?? ((state: SagaState) => state.status),
     publishedStatusOf: trigger.status?.ofPublished ?? ((state: PublishedSagaState) => state.status),
@@ -215,7 +219,7 @@ export function createSagaRouter<Input extends z.ZodType, W extends Workflow>(
   const { client, webUiUrl } = deps;
   const pass: RequestHandler = (_req, _res, next) => next();
   const { starts: limitStarts, reads: limitReads } = deps.rateLimit ?? { starts: pass, reads: pass };
-  const { idField, workflowIdOf, statusOf, publishedStatusOf } = describeTrigger(trigger);
+  const { idField, workflowType, workflowIdOf, statusOf, publishedStatusOf } = describeTrigger(trigger);
   const access: SagaAccess<z.infer<Input>> = trigger.access ?? operatorsOnly;
   /** The request's own logger (pino-http's `req.log`) when the app has one, else the trigger's. */
   const logOf = (req: LoggedRequest): SagaLogger => req.log ?? deps.logger ?? silentLogger;
@@ -283,7 +287,7 @@ export function createSagaRouter<Input extends z.ZodType, W extends Workflow>(
       withinDeadline(() => client.workflow.getHandle(workflowId).describe()),
     );
     const facts = { workflowId, searchAttributes: description.typedSearchAttributes };
-    if (description.type !== trigger.workflowType || !access.read(caller, facts)) throw notFound(id);
+    if (description.type !== workflowType || !access.read(caller, facts)) throw notFound(id);
     return { facts, description };
   };
   const forbidden = (action: string) => new HttpProblem(ProblemType.Forbidden, `You may not ${action}.`);
@@ -320,6 +324,7 @@ export function createSagaRouter<Input extends z.ZodType, W extends Workflow>(
       ...(trigger.summary ? { summary: trigger.summary(input, id) } : {}),
       ...(trigger.details ? { details: trigger.details(input, id) } : {}),
       ...(trigger.searchAttributes ? { searchAttributes: trigger.searchAttributes(input, id) } : {}),
+      sagaSearchAttributes: trigger.sagaSearchAttributes ?? true,
     };
     const waitStep = wait.data ? trigger.waitPoints?.[wait.data] : undefined;
     const outcome = waitStep
@@ -366,7 +371,7 @@ export function createSagaRouter<Input extends z.ZodType, W extends Workflow>(
     if (scope.scope === 'none') return undefined;
     return [
       // The trigger's own sagas: its workflow type, on its task queue.
-      `WorkflowType = '${trigger.workflowType}'`,
+      `WorkflowType = '${workflowType}'`,
       `TaskQueue = '${trigger.taskQueue}'`,
       ...(scope.scope === 'some' ? [`(${scope.clause})`] : []),
       ...filters.flatMap(([name, filter]) => {

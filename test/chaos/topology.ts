@@ -12,6 +12,7 @@ import { TypedSearchAttributes } from '@temporalio/common';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { loadPayloadEncryption } from '../../codec/data-converter';
 import { loadConfig } from '../../config';
+import { sagaInterceptorModules } from '../../workers/saga';
 import type { ServiceName } from '../../workers/service-worker';
 import { serviceWorkerLogger, workflowsPath } from '../../workers/service-worker';
 import { allServices } from '../../workers/service-workers';
@@ -127,7 +128,11 @@ export async function startChaosSystem({
 
     // Bundled once, so that a restarted orders or shipping worker starts in a second instead of running webpack.
     const bundlePath = path.join(dir, 'workflow-bundle.js');
-    const bundle = await bundleWorkflowCode({ workflowsPath, logger: serviceWorkerLogger });
+    const bundle = await bundleWorkflowCode({
+      workflowsPath,
+      workflowInterceptorModules: sagaInterceptorModules,
+      logger: serviceWorkerLogger,
+    });
     await writeFile(bundlePath, bundle.code);
     const env = cleanEnv({
       ...storage.env,

@@ -4,10 +4,17 @@
  * engine costs.
  */
 import type { ActivityOptions, Duration } from '@temporalio/common';
-import { proxyActivities, sleep, workflowInfo } from '@temporalio/workflow';
+import type { ActivityInterfaceFor } from '@temporalio/workflow';
+import { proxyActivities, proxyLocalActivities, sleep, workflowInfo } from '@temporalio/workflow';
 import type { ParallelStep, SagaOptions, StepDefinition } from '../../workflows/saga';
 import { runSaga, sagaActivities } from '../../workflows/saga';
 import type { Behaviour, SagaTestActivities } from './activities';
+
+/**
+ * What a step calls its activities through: the engine's `sagaActivities`, or the SDK's own proxies, which the saga
+ * interceptor scopes to the step.
+ */
+export type ActivityProxy = 'sagaActivities' | 'proxyActivities' | 'proxyLocalActivities';
 
 export interface PlannedStep {
   name: string;
@@ -21,6 +28,10 @@ export interface PlannedStep {
   /** A workflow timer before the activity, for deadline tests. */
   waitFirst?: Duration;
   activityOptions?: Partial<ActivityOptions>;
+  /** What the action and the compensation call their activity through. @default 'sagaActivities' */
+  proxy?: ActivityProxy;
+  /** How many times the action calls its activity, one call after the other. @default 1 */
+  calls?: number;
 }
 
 export type PlanItem = PlannedStep | { parallel: PlannedStep[] };
@@ -35,17 +46,26 @@ const testActivity = {
   retry: { initialInterval: '50 milliseconds', maximumInterval: '200 milliseconds' },
 } as const;
 
-const service = sagaActivities<SagaTestActivities>(testActivity);
+const plain = proxyActivities<SagaTestActivities>(testActivity);
+const proxies: Record<ActivityProxy, ActivityInterfaceFor<SagaTestActivities>> = {
+  sagaActivities: sagaActivities<SagaTestActivities>(testActivity),
+  proxyActivities: plain,
+  proxyLocalActivities: proxyLocalActivities<SagaTestActivities>(testActivity),
+};
 const succeed: Behaviour = { kind: 'succeed' };
 
 function toStep(planned: PlannedStep): StepDefinition<string> {
+  const service = proxies[planned.proxy ?? 'sagaActivities'];
+  const perform = (key: string) =>
+    service.perform({ step: planned.name, key, behaviour: planned.behaviour ?? succeed });
   return {
     ...(planned.pivot ? { pivot: true } : {}),
     ...(planned.summary ? { summary: planned.summary } : {}),
     ...(planned.activityOptions ? { activityOptions: planned.activityOptions } : {}),
     action: async ({ idempotencyKey }) => {
       if (planned.waitFirst) await sleep(planned.waitFirst);
-      return service.perform({ step: planned.name, key: idempotencyKey, behaviour: planned.behaviour ?? succeed });
+      for (let call = 1; call < (planned.calls ?? 1); call += 1) await perform(idempotencyKey);
+      return perform(idempotencyKey);
     },
     ...(planned.compensation === null
       ? {}
@@ -82,8 +102,6 @@ export function scriptedSaga({ plan, options }: ScriptedSagaInput): Promise<stri
   );
 }
 
-const handWritten = proxyActivities<SagaTestActivities>(testActivity);
-
 /** The same sequential steps with a hand-kept list of compensations, as in Temporal's saga samples. */
 export async function handWrittenSaga({ plan }: ScriptedSagaInput): Promise<string[]> {
   const { workflowId } = workflowInfo();
@@ -93,8 +111,8 @@ export async function handWrittenSaga({ plan }: ScriptedSagaInput): Promise<stri
     for (const item of plan) {
       if ('parallel' in item) throw new Error('handWrittenSaga runs sequential plans only');
       const key = `${workflowId}/${item.name}`;
-      compensations.unshift(() => handWritten.undo({ step: item.name, key: `${key}/compensate`, behaviour: succeed }));
-      results.push(await handWritten.perform({ step: item.name, key, behaviour: item.behaviour ?? succeed }));
+      compensations.unshift(() => plain.undo({ step: item.name, key: `${key}/compensate`, behaviour: succeed }));
+      results.push(await plain.perform({ step: item.name, key, behaviour: item.behaviour ?? succeed }));
     }
     return results;
   } catch (error) {

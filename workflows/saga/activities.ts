@@ -2,8 +2,10 @@
  * Activity proxies that know which saga step is calling them. Each step's action and compensation run inside an
  * async-local step scope; an activity called there is scheduled with the step's activity options, a summary
  * naming the step (shown on the Web UI's timeline), and under a compensation the saga's compensation retry policy.
+ * `sagaActivities` applies them itself; the saga interceptor (interceptors.ts) applies them to activities called
+ * through the SDK's own proxies. Both go through {@link optionsInScope}, which scopes each call once.
  */
-import type { ActivityOptions, RetryPolicy } from '@temporalio/common';
+import type { ActivityOptions, LocalActivityOptions, RetryPolicy } from '@temporalio/common';
 import type { ActivityInterfaceFor } from '@temporalio/workflow';
 import { ActivityCancellationType, AsyncLocalStorage, scheduleActivity } from '@temporalio/workflow';
 
@@ -63,16 +65,51 @@ export function sagaActivities<A extends object>(options: ActivityOptions): Acti
   });
 }
 
-function optionsInScope(base: ActivityOptions, activityType: string): ActivityOptions {
+/**
+ * Set on the options {@link optionsInScope} returns, so that a call seen twice (by `sagaActivities`, then by the saga
+ * interceptor) is numbered and scoped once. A symbol key: the SDK never reads it, so it never reaches the server,
+ * and an interceptor in between that copies the options (`{ ...options }`) copies it along.
+ */
+const scopedToStep = Symbol('temporal-saga.scopedToStep');
+
+type ScopedOptions = ActivityOptions & { [scopedToStep]?: true };
+
+/**
+ * The options an activity called now runs with. Outside a step: `base`, as it is. Inside one: `base` under the step's
+ * `activityOptions`, with the step's activity id, summary and retry policy, and for an action a cancellation that
+ * waits for the activity. Options it returned before come back as they are.
+ */
+export function optionsInScope(base: ActivityOptions, activityType: string): ActivityOptions {
   const scope = stepScope.getStore();
-  if (!scope) return base;
+  if (!scope || (base as ScopedOptions)[scopedToStep]) return base;
   scope.calls += 1;
-  const merged: ActivityOptions = {
+  const activityId = stepActivityId({ kind: scope.kind, step: scope.step, attempt: scope.attempt, call: scope.calls });
+  const scoped: ScopedOptions = { ...withStep(scope, base, activityType), activityId, [scopedToStep]: true };
+  return scoped;
+}
+
+/**
+ * {@link optionsInScope} for a local activity: the step's options, summary and retry policy, but no step id (the SDK
+ * names a local activity by its sequence number, whatever its options say), so no number of the step's count either.
+ * Without a count to keep it is the same however often it runs: the SDK schedules a local activity again, from the
+ * same options, after each long backoff.
+ */
+export function localOptionsInScope(base: LocalActivityOptions, activityType: string): LocalActivityOptions {
+  const scope = stepScope.getStore();
+  return scope ? withStep(scope, base, activityType) : base;
+}
+
+/** What a step sets on any activity it calls, remote or local. */
+function withStep<Options extends ActivityOptions | LocalActivityOptions>(
+  scope: StepScope,
+  base: Options,
+  activityType: string,
+): Options {
+  const merged: Options = {
     // A cancelled action is awaited until its worker reports how it ended: its compensation must not overtake it.
     ...(scope.kind === 'action' ? { cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED } : {}),
     ...base,
     ...scope.activityOptions,
-    activityId: stepActivityId({ kind: scope.kind, step: scope.step, attempt: scope.attempt, call: scope.calls }),
   };
   const label = scope.summary ?? `${scope.step}: ${activityType}`;
   merged.summary = scope.kind === 'compensation' ? `Undo ${label}` : label;

@@ -16,6 +16,9 @@
  * }
  * ```
  *
+ * A step may call its activities through the SDK's own `proxyActivities` too, on a worker that installs the saga
+ * interceptor (`sagaInterceptorModules`, from the worker side); `sagaActivities` needs no interceptor.
+ *
  * Everything here is deterministic and safe to bundle into workflows; clients import the query and Update
  * definitions from here too.
  */

@@ -38,12 +38,14 @@ export interface Backoff {
   maximumInterval?: Duration;
 }
 
-export interface SagaOptions {
+/** `Step`: the saga's step names, when it declares them in `steps`; then a misspelt step name is a compile error. */
+export interface SagaOptions<Step extends string = string> {
   /**
-   * Every step the saga may run, in order, so that its state and Web UI table show what is still to come.
-   * @default [] (steps appear as they start)
+   * Every step the saga may run, in order, so that its state and Web UI table show what is still to come. Declared
+   * here, they are also the only names the saga's `step`, `parallel` and `idempotencyKeyOf` accept.
+   * @default [] (steps appear as they start, under any name)
    */
-  steps?: readonly string[];
+  steps?: readonly Step[];
   /** @default 'reverse-sequential' */
   compensationOrder?: CompensationOrder;
   /** @default 'retry' */

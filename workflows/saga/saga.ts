@@ -142,25 +142,25 @@ export interface StepDefinition<T> {
 }
 
 /** A step of a parallel group; a pivot cannot run in parallel. */
-export interface ParallelStep<T> extends Omit<StepDefinition<T>, 'pivot'> {
-  name: string;
+export interface ParallelStep<T, Step extends string = string> extends Omit<StepDefinition<T>, 'pivot'> {
+  name: Step;
 }
 
-type ParallelResults<S extends readonly ParallelStep<unknown>[]> = {
-  -readonly [K in keyof S]: S[K] extends ParallelStep<infer T> ? T : never;
+type ParallelResults<S extends readonly ParallelStep<unknown, string>[]> = {
+  -readonly [K in keyof S]: S[K] extends ParallelStep<infer T, string> ? T : never;
 };
 
-/** The saga context that a saga's body runs its steps through. */
-export interface SagaContext {
+/** The saga context that a saga's body runs its steps through; `Step`: the names it declared in `steps`. */
+export interface SagaContext<Step extends string = string> {
   /** Runs one step: registers its compensation, then runs its action. Rethrows the action's failure. */
-  step<T>(name: string, definition: StepDefinition<T>): Promise<T>;
+  step<T>(name: Step, definition: StepDefinition<T>): Promise<T>;
   /**
    * Runs steps concurrently. If one fails, the others are let finish first; the saga then compensates each
    * that succeeded (or ended with its outcome unknown). Resolves with the results in order.
    */
-  parallel<const S extends readonly ParallelStep<unknown>[]>(steps: S): Promise<ParallelResults<S>>;
+  parallel<const S extends readonly ParallelStep<unknown, Step>[]>(steps: S): Promise<ParallelResults<S>>;
   /** The idempotency key of a step of this saga, e.g. for a later step to find what an earlier one did. */
-  idempotencyKeyOf(step: string): string;
+  idempotencyKeyOf(step: Step): string;
 }
 
 /**
@@ -168,7 +168,11 @@ export interface SagaContext {
  * compensates and fails with `SagaCompensated`, whose message names the step, its failure and what was undone, and
  * whose `cause` is the step's failure (or with another of the engine's types: {@link SagaFailureType}).
  */
-export function runSaga<T>(body: (saga: SagaContext) => Promise<T>, options: SagaOptions = {}): Promise<T> {
+export function runSaga<T, const Step extends string = string>(
+  body: (saga: SagaContext<Step>) => Promise<T>,
+  options: SagaOptions<Step> = {},
+): Promise<T> {
+  // The run itself takes any name: the names were checked where the saga's body calls it.
   return new SagaRun(options).run(body);
 }
 

@@ -1,0 +1,164 @@
+/**
+ * An order whose refund keeps failing (`tok_refund_fails_<N>`, shipped to an address shipping rejects) waits for an
+ * operator instead of retrying for ever: it is listed and searchable in `needs_attention` with its undo unfinished,
+ * and an operator's resolution through the API ends it. Asserted from the API, visibility and the services' rows.
+ */
+import { randomUUID } from 'node:crypto';
+import { orderWorkflowId } from '../api/orders/trigger';
+import { SagaStatusKey } from '../workflows/saga';
+import { undeliverableAddress } from './fixtures/orders';
+import { eventually, postJson, request } from './http';
+import type { OrderView } from './orders';
+import { orderReaches, placeOrder } from './orders';
+import type { TestSystem } from './system';
+import { startTestSystem } from './system';
+import { testOperatorToken } from './tokens';
+
+/** An order as `GET /orders/:id` shows it, with the parts of its saga an escalation fills in. */
+type OrderWithEscalations = OrderView & {
+  saga: {
+    escalations: { step: string; kind: string; error: { type: string; message: string } }[];
+    compensationLog: { step: string; event: string; resolution?: string }[];
+  };
+};
+
+async function orderEscalates(apiUrl: string, orderId: string): Promise<OrderWithEscalations> {
+  return (await orderReaches(apiUrl, orderId, ['needs_attention'], 45_000)) as OrderWithEscalations;
+}
+
+describe('an order whose refund keeps failing', () => {
+  let system: TestSystem;
+  beforeAll(async () => {
+    system = await startTestSystem();
+  });
+  afterAll(async () => {
+    await system?.stop();
+  });
+
+  async function rowsOf(orderId: string) {
+    const { orders, inventory, payments } = system.databases;
+    const charges = await payments.selectFrom('charges').selectAll().where('order_id', '=', orderId).execute();
+    const chargeIds = charges.map((charge) => charge.charge_id);
+    return {
+      order: await orders.selectFrom('orders').selectAll().where('order_id', '=', orderId).executeTakeFirst(),
+      reservations: await inventory.selectFrom('reservations').selectAll().where('order_id', '=', orderId).execute(),
+      charges,
+      refunds: chargeIds.length
+        ? await payments.selectFrom('refunds').selectAll().where('charge_id', 'in', chargeIds).execute()
+        : [],
+      refusalsLeft: charges.length
+        ? await payments
+            .selectFrom('refund_refusals')
+            .select('remaining')
+            .where(
+              'charge_key',
+              'in',
+              charges.map((charge) => charge.step_key),
+            )
+            .execute()
+        : [],
+    };
+  }
+
+  /** The order ids `GET /orders?…` lists for an operator, once visibility has caught up with `expected`. */
+  async function listed(query: string, expected: readonly string[]): Promise<string[]> {
+    let last: string[] = [];
+    return eventually(async () => {
+      const { body } = await request(`${system.apiUrl}/orders?${query}`, { token: testOperatorToken });
+      last = (body as { items: { orderId: string }[] }).items.map((item) => item.orderId).sort();
+      return JSON.stringify(last) === JSON.stringify([...expected].sort()) ? last : undefined;
+    }).catch(() => last);
+  }
+
+  it("waits in needs_attention with its undo unfinished, and an operator's retry refunds the charge and cancels it", async () => {
+    const customerId = `escalation-${randomUUID()}`;
+    // Refused 6 times: the saga's 6 tries run out, it escalates, and the operator's retry is the 7th: refunded.
+    const orderId = await placeOrder(system.apiUrl, {
+      customerId,
+      paymentToken: 'tok_refund_fails_6',
+      shippingAddress: undeliverableAddress,
+    });
+
+    const { saga } = await orderEscalates(system.apiUrl, orderId);
+    expect(saga.status).toBe('needs_attention');
+    expect(saga.failure).toMatchObject({ type: 'Undeliverable' });
+    expect(saga.escalations).toEqual([
+      expect.objectContaining({
+        step: 'chargePayment',
+        kind: 'compensation',
+        error: expect.objectContaining({ type: 'PaymentProviderUnavailable' }),
+      }),
+    ]);
+    expect(saga.steps.find((step) => step.name === 'chargePayment')?.compensation?.status).toBe('needs_attention');
+    // Newest first: the refund waits, so the order and the reservation are not undone yet either.
+    let rows = await rowsOf(orderId);
+    expect(rows.charges).toEqual([expect.objectContaining({ status: 'captured' })]);
+    expect(rows.refunds).toEqual([]);
+    expect(rows.refusalsLeft).toEqual([{ remaining: 0 }]);
+    expect(rows.reservations).toEqual([expect.objectContaining({ status: 'held' })]);
+    expect(rows.order?.status).toBe('pending');
+
+    // Searchable: the search attribute, and the API's list of orders that need attention.
+    const description = await system.client.workflow.getHandle(orderWorkflowId(orderId)).describe();
+    expect(description.typedSearchAttributes.get(SagaStatusKey)).toBe('needs_attention');
+    expect(await listed(`status=needs_attention&customerId=${customerId}`, [orderId])).toEqual([orderId]);
+
+    const resolved = await postJson(
+      `${system.apiUrl}/orders/${orderId}/compensations/resolve`,
+      { step: 'chargePayment', action: 'retry', reason: 'the provider is back' },
+      testOperatorToken,
+    );
+    expect(resolved.status).toBe(202);
+
+    const cancelled = (await orderReaches(system.apiUrl, orderId, ['cancelled'])) as OrderWithEscalations;
+    expect(cancelled.saga.status).toBe('compensated');
+    rows = await rowsOf(orderId);
+    expect(rows.charges).toEqual([expect.objectContaining({ status: 'refunded' })]);
+    expect(rows.refunds).toEqual([
+      expect.objectContaining({ charge_id: rows.charges[0]?.charge_id, amount_cents: rows.charges[0]?.amount_cents }),
+    ]);
+    expect(rows.reservations).toEqual([expect.objectContaining({ status: 'released' })]);
+    expect(rows.order?.status).toBe('cancelled');
+    expect(cancelled.saga.compensationLog).toContainEqual(
+      expect.objectContaining({ step: 'chargePayment', event: 'resolved', resolution: 'retry: the provider is back' }),
+    );
+    expect(await listed(`status=needs_attention&customerId=${customerId}`, [])).toEqual([]);
+  }, 90_000);
+
+  it('a refund the provider never takes is skipped in bulk: the rest is undone, and no refund is recorded', async () => {
+    const customerId = `escalation-${randomUUID()}`;
+    const orderIds = await Promise.all(
+      [1, 2].map(() =>
+        placeOrder(system.apiUrl, {
+          customerId,
+          paymentToken: 'tok_refund_fails_1000',
+          shippingAddress: undeliverableAddress,
+        }),
+      ),
+    );
+    for (const orderId of orderIds) await orderEscalates(system.apiUrl, orderId);
+    expect(await listed(`status=needs_attention&customerId=${customerId}`, orderIds)).toEqual([...orderIds].sort());
+
+    const report = await postJson(
+      `${system.apiUrl}/orders/compensations/resolve?status=needs_attention&customerId=${customerId}`,
+      { step: 'chargePayment', action: 'skip', reason: 'refunded by hand' },
+      testOperatorToken,
+    );
+    expect(report.status).toBe(200);
+    const { resolved, refused, failed } = report.body as Record<string, { orderId: string }[]>;
+    expect(resolved?.map((entry) => entry.orderId).sort()).toEqual([...orderIds].sort());
+    expect([refused, failed]).toEqual([[], []]);
+
+    for (const orderId of orderIds) {
+      const order = await orderReaches(system.apiUrl, orderId, ['cancelled']);
+      expect(order.saga.status).toBe('compensated');
+      expect(order.saga.steps.find((step) => step.name === 'chargePayment')?.compensation?.status).toBe('skipped');
+      const rows = await rowsOf(orderId);
+      // Skipped: the operator refunds by hand, so the service records none; the rest of the undo ran.
+      expect(rows.charges).toEqual([expect.objectContaining({ status: 'captured' })]);
+      expect(rows.refunds).toEqual([]);
+      expect(rows.reservations).toEqual([expect.objectContaining({ status: 'released' })]);
+      expect(rows.order?.status).toBe('cancelled');
+    }
+  }, 90_000);
+});

@@ -19,7 +19,7 @@ import type { JsonResponse } from './http';
 import { eventually, postJson, request } from './http';
 import { orderReaches, placeOrder } from './orders';
 import type { TestSystem } from './system';
-import { startTestSystem } from './system';
+import { orderRows, startTestSystem } from './system';
 import { customerToken, testOperatorToken } from './tokens';
 
 interface Problem {
@@ -53,17 +53,6 @@ function keysOf(value: unknown): Set<string> {
   };
   visit(value);
   return keys;
-}
-
-/** What the services hold of an order: its row, its reservations, charges and shipments. */
-async function rowsOfOrder(system: TestSystem, orderId: string) {
-  const { orders, inventory, payments, shipping } = system.databases;
-  return {
-    order: await orders.selectFrom('orders').select('status').where('order_id', '=', orderId).execute(),
-    reservations: await inventory.selectFrom('reservations').select('status').where('order_id', '=', orderId).execute(),
-    charges: await payments.selectFrom('charges').select('status').where('order_id', '=', orderId).execute(),
-    shipments: await shipping.selectFrom('shipments').select('status').where('order_id', '=', orderId).execute(),
-  };
 }
 
 /**
@@ -172,7 +161,7 @@ describe('the order API', () => {
         });
       const { orderId } = (await post()).body as { orderId: string };
       await orderReaches(system.apiUrl, orderId, ['completed']);
-      const rowsBefore = await rowsOfOrder(system, orderId);
+      const rowsBefore = await orderRows(system, orderId);
 
       // What retention does to a closed saga, and `temporal workflow delete` on demand; the dev server takes some
       // 30 s to carry it out.
@@ -202,7 +191,7 @@ describe('the order API', () => {
       const ended = await orderReaches(system.apiUrl, orderId, ['cancelled']);
       expect(ended.saga.failure).toMatchObject({ type: 'IdempotencyConflict' });
       expect(ended.saga.steps.filter((step) => step.status === 'succeeded')).toEqual([]);
-      expect(await rowsOfOrder(system, orderId)).toEqual(rowsBefore);
+      expect(await orderRows(system, orderId)).toEqual(rowsBefore);
     }, 150_000);
 
     it('cancels an order before its pivot: 202, and the order ends cancelled with its charge refunded', async () => {

@@ -11,7 +11,7 @@ import { eventually, postJson, request } from './http';
 import type { OrderView } from './orders';
 import { orderReaches, placeOrder } from './orders';
 import type { TestSystem } from './system';
-import { startTestSystem } from './system';
+import { orderRows, startTestSystem } from './system';
 import { testOperatorToken } from './tokens';
 
 /** An order as `GET /orders/:id` shows it, with the parts of its saga an escalation fills in. */
@@ -35,30 +35,7 @@ describe('an order whose refund keeps failing', () => {
     await system?.stop();
   });
 
-  async function rowsOf(orderId: string) {
-    const { orders, inventory, payments } = system.databases;
-    const charges = await payments.selectFrom('charges').selectAll().where('order_id', '=', orderId).execute();
-    const chargeIds = charges.map((charge) => charge.charge_id);
-    return {
-      order: await orders.selectFrom('orders').selectAll().where('order_id', '=', orderId).executeTakeFirst(),
-      reservations: await inventory.selectFrom('reservations').selectAll().where('order_id', '=', orderId).execute(),
-      charges,
-      refunds: chargeIds.length
-        ? await payments.selectFrom('refunds').selectAll().where('charge_id', 'in', chargeIds).execute()
-        : [],
-      refusalsLeft: charges.length
-        ? await payments
-            .selectFrom('refund_refusals')
-            .select('remaining')
-            .where(
-              'charge_key',
-              'in',
-              charges.map((charge) => charge.step_key),
-            )
-            .execute()
-        : [],
-    };
-  }
+  const rowsOf = (orderId: string) => orderRows(system, orderId);
 
   /** The order ids `GET /orders?…` lists for an operator, once visibility has caught up with `expected`. */
   async function listed(query: string, expected: readonly string[]): Promise<string[]> {

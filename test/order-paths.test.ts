@@ -10,7 +10,7 @@ import { orderRequest, undeliverableAddress } from './fixtures/orders';
 import { postJson } from './http';
 import { orderReaches, placeOrder, readOrder } from './orders';
 import type { TestSystem } from './system';
-import { startTestSystem } from './system';
+import { orderRows, startTestSystem } from './system';
 import { customerToken } from './tokens';
 
 describe('order failure paths', () => {
@@ -22,20 +22,7 @@ describe('order failure paths', () => {
     await system?.stop();
   });
 
-  async function rowsOf(orderId: string) {
-    const { orders, inventory, payments, shipping } = system.databases;
-    const charges = await payments.selectFrom('charges').selectAll().where('order_id', '=', orderId).execute();
-    const chargeIds = charges.map((charge) => charge.charge_id);
-    return {
-      order: await orders.selectFrom('orders').selectAll().where('order_id', '=', orderId).executeTakeFirst(),
-      reservations: await inventory.selectFrom('reservations').selectAll().where('order_id', '=', orderId).execute(),
-      charges,
-      refunds: chargeIds.length
-        ? await payments.selectFrom('refunds').selectAll().where('charge_id', 'in', chargeIds).execute()
-        : [],
-      shipments: await shipping.selectFrom('shipments').selectAll().where('order_id', '=', orderId).execute(),
-    };
-  }
+  const rowsOf = (orderId: string) => orderRows(system, orderId);
 
   async function stockOf(sku: string) {
     return system.databases.inventory

@@ -1,5 +1,6 @@
 /** Placing orders over HTTP and waiting for their sagas, for the order system's tests. */
 import type { Client } from '@temporalio/client';
+import { temporal } from '@temporalio/proto';
 import type { PlaceOrderRequest } from '../api/orders/schema';
 import { orderWorkflowId } from '../api/orders/trigger';
 import { orderRequest } from './fixtures/orders';
@@ -68,4 +69,26 @@ export async function ordersStartedSince(system: { apiUrl: string; client: Clien
     return ids.includes(sentinel) ? ids : undefined;
   });
   return started.filter((id) => id !== sentinel);
+}
+
+/**
+ * Waits until a worker runs attempt `attempt` (or a later one) of the order's pending `activityType`, and a moment
+ * more, so that the attempt is inside its own transaction (waiting on a lock a test holds, say).
+ */
+export async function orderActivityRunning(
+  system: { client: Client },
+  orderId: string,
+  activityType: string,
+  attempt = 1,
+): Promise<void> {
+  await eventually(
+    async () => {
+      const { raw } = await system.client.workflow.getHandle(orderWorkflowId(orderId)).describe();
+      const pending = raw.pendingActivities?.find((activity) => activity.activityType?.name === activityType);
+      const started = pending?.state === temporal.api.enums.v1.PendingActivityState.PENDING_ACTIVITY_STATE_STARTED;
+      return started && (pending?.attempt ?? 0) >= attempt ? true : undefined;
+    },
+    { timeoutMs: 30_000, intervalMs: 100 },
+  );
+  await new Promise((resolve) => setTimeout(resolve, 1000));
 }

@@ -6,6 +6,8 @@
 import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { readdirSync } from 'node:fs';
+import type { Kysely } from 'kysely';
+import { sql } from 'kysely';
 import { Client } from 'pg';
 import { allServices } from '../workers/service-workers';
 
@@ -75,4 +77,22 @@ export function restartLocalServer(dataDir = process.env.POSTGRES_DATA_DIR): voi
   const pgCtl = [`${bin}/pg_ctl`, '-D', `${dataDir}/cluster`, '-m', 'fast', '-w', '-t', '30', 'restart'];
   const [command, ...args] = process.getuid?.() === 0 ? ['runuser', '-u', 'postgres', '--', ...pgCtl] : pgCtl;
   execFileSync(command!, args, { stdio: 'ignore' });
+}
+
+/** Holds `lock` (SQL that takes a lock) in a transaction of its own until the returned function is called. */
+export async function holding<Schema>(db: Kysely<Schema>, lock: string): Promise<() => Promise<void>> {
+  let release!: () => void;
+  const released = new Promise<void>((resolve) => (release = resolve));
+  let locked!: () => void;
+  const taken = new Promise<void>((resolve) => (locked = resolve));
+  const transaction = db.transaction().execute(async (trx) => {
+    await sql.raw(lock).execute(trx);
+    locked();
+    await released;
+  });
+  await taken;
+  return async () => {
+    release();
+    await transaction;
+  };
 }

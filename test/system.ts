@@ -153,3 +153,26 @@ export async function startTestSystem(
     throw error;
   }
 }
+
+/**
+ * What the services hold of an order, from their own databases: its row, its reservations, its charges, the refunds
+ * of those charges, the refunds still to be refused (`tok_refund_fails_<N>`) and its shipments.
+ */
+export async function orderRows(system: Pick<TestSystem, 'databases'>, orderId: string) {
+  const { orders, inventory, payments, shipping } = system.databases;
+  const charges = await payments.selectFrom('charges').selectAll().where('order_id', '=', orderId).execute();
+  const chargeIds = charges.map((charge) => charge.charge_id);
+  const chargeKeys = charges.map((charge) => charge.step_key);
+  return {
+    order: await orders.selectFrom('orders').selectAll().where('order_id', '=', orderId).executeTakeFirst(),
+    reservations: await inventory.selectFrom('reservations').selectAll().where('order_id', '=', orderId).execute(),
+    charges,
+    refunds: chargeIds.length
+      ? await payments.selectFrom('refunds').selectAll().where('charge_id', 'in', chargeIds).execute()
+      : [],
+    refusalsLeft: chargeKeys.length
+      ? await payments.selectFrom('refund_refusals').select('remaining').where('charge_key', 'in', chargeKeys).execute()
+      : [],
+    shipments: await shipping.selectFrom('shipments').selectAll().where('order_id', '=', orderId).execute(),
+  };
+}

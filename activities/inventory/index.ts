@@ -82,6 +82,15 @@ function bySku(items: readonly StockItem[]): StockItem[] {
   return [...totals].map(([sku, quantity]) => ({ sku, quantity }));
 }
 
+/**
+ * The lines in SKU order: the order in which every transaction that updates stock rows takes their locks, so that
+ * two that share SKUs wait for each other instead of deadlocking (on PostgreSQL a deadlock aborts one of them, and
+ * a compensation that keeps losing would escalate to an operator).
+ */
+function inLockOrder<Line extends { sku: string }>(lines: readonly Line[]): Line[] {
+  return [...lines].sort((a, b) => (a.sku < b.sku ? -1 : a.sku > b.sku ? 1 : 0));
+}
+
 export function createInventoryActivities({ db }: InventoryDeps) {
   /** Moves a held reservation's units out of `reserved`, to `available` (release) or `shipped` (commit). */
   async function settle(
@@ -100,7 +109,7 @@ export function createInventoryActivities({ db }: InventoryDeps) {
       .select(['sku', 'quantity'])
       .where('reservation_id', '=', reservation.reservation_id)
       .execute();
-    for (const { sku, quantity } of items) {
+    for (const { sku, quantity } of inLockOrder(items)) {
       await trx
         .updateTable('stock')
         .set((eb) => ({ reserved: eb('reserved', '-', quantity), [to]: eb(to, '+', quantity) }))
@@ -138,8 +147,9 @@ export function createInventoryActivities({ db }: InventoryDeps) {
     }): Promise<Reservation> {
       return runOnce(db, { key: input.idempotencyKey, args: input }, async (trx) => {
         const reservationId = randomUUID();
-        const items: PricedItem[] = [];
-        for (const { sku, quantity } of bySku(input.items)) {
+        const lines = bySku(input.items);
+        const priced = new Map<string, PricedItem>();
+        for (const { sku, quantity } of inLockOrder(lines)) {
           const taken = await trx
             .updateTable('stock')
             .set((eb) => ({ available: eb('available', '-', quantity), reserved: eb('reserved', '+', quantity) }))
@@ -149,8 +159,10 @@ export function createInventoryActivities({ db }: InventoryDeps) {
             .returning('unit_price_cents')
             .executeTakeFirst();
           if (!taken || taken.unit_price_cents === null) throw await refusal(trx, input.orderId, sku, quantity);
-          items.push({ sku, quantity, unitPriceCents: taken.unit_price_cents });
+          priced.set(sku, { sku, quantity, unitPriceCents: taken.unit_price_cents });
         }
+        // Answered in the order's own order of lines.
+        const items = lines.map(({ sku }) => priced.get(sku)!);
         const now = timestamp();
         await trx
           .insertInto('reservations')

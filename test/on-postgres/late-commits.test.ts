@@ -5,13 +5,10 @@
  * times it out and starts attempt 2 (or the saga compensates) while attempt 1 can still commit. Nothing leaks:
  * attempt 2 waits on attempt 1's claim and answers with its result, and a compensation waits for it and undoes it.
  */
-import type { Kysely } from 'kysely';
-import { sql } from 'kysely';
-import { temporal } from '@temporalio/proto';
-import { orderWorkflowId } from '../../api/orders/trigger';
 import { orderRequest } from '../fixtures/orders';
-import { eventually, postJson } from '../http';
-import { orderReaches, placeOrder } from '../orders';
+import { postJson } from '../http';
+import { orderActivityRunning, orderReaches, placeOrder } from '../orders';
+import { holding } from '../postgres';
 import type { TestSystem } from '../system';
 import { startTestSystem } from '../system';
 import { customerToken } from '../tokens';
@@ -25,40 +22,9 @@ describe('an action attempt that commits after its timeout', () => {
     await system?.stop();
   });
 
-  /** Holds `lock` in a transaction of its own until the returned function is called. */
-  async function holding<Schema>(db: Kysely<Schema>, lock: string) {
-    let release!: () => void;
-    const released = new Promise<void>((resolve) => (release = resolve));
-    let locked!: () => void;
-    const taken = new Promise<void>((resolve) => (locked = resolve));
-    const transaction = db.transaction().execute(async (trx) => {
-      await sql.raw(lock).execute(trx);
-      locked();
-      await released;
-    });
-    await taken;
-    return async () => {
-      release();
-      await transaction;
-    };
-  }
-
-  /**
-   * Waits until a worker runs attempt `attempt` of the order's pending `activityType` (the first one timed out), and
-   * a moment more, so that the attempt is inside its own transaction, waiting behind the first.
-   */
-  async function attemptRunning(orderId: string, activityType: string, attempt: number) {
-    await eventually(
-      async () => {
-        const { raw } = await system.client.workflow.getHandle(orderWorkflowId(orderId)).describe();
-        const pending = raw.pendingActivities?.find((activity) => activity.activityType?.name === activityType);
-        const started = pending?.state === temporal.api.enums.v1.PendingActivityState.PENDING_ACTIVITY_STATE_STARTED;
-        return started && (pending?.attempt ?? 0) >= attempt ? true : undefined;
-      },
-      { timeoutMs: 30_000, intervalMs: 100 },
-    );
-    await new Promise((resolve) => setTimeout(resolve, 1000));
-  }
+  /** Waits until attempt `attempt` of the order's `activityType` runs (the first one timed out), waiting behind it. */
+  const attemptRunning = (orderId: string, activityType: string, attempt: number) =>
+    orderActivityRunning(system, orderId, activityType, attempt);
 
   it('a reservation committed late is the one the saga keeps, and its compensation releases it', async () => {
     const { inventory } = system.databases;

@@ -122,7 +122,7 @@ export function summary(run: RunFigures): string {
   return lines.join('\n');
 }
 
-/** Why a cancellation was refused, in a few words (the saga's reasons: workflows/saga/saga.ts). */
+/** Why a cancellation was refused, in a few words (the saga's reasons: workflows/saga/phase.ts). */
 function refusalOf(cancel: CancelOutcome | undefined): string {
   const reason = cancel && cancel.kind !== 'accepted' ? cancel.reason : '';
   if (/passed its pivot/.test(reason)) return 'after the pivot';

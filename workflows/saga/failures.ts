@@ -5,7 +5,7 @@
 import { ApplicationFailure } from '@temporalio/workflow';
 import type { StepError } from './state';
 
-/** The failure types the engine itself raises. */
+/** The failure types the engine itself raises, or records as the failure in the saga's state. */
 export const SagaFailureType = {
   /**
    * A step failed before the pivot and every completed step was undone; the message says what failed and what was
@@ -20,6 +20,11 @@ export const SagaFailureType = {
   StepAborted: 'StepAborted',
   /** The saga was cancelled through the `cancelSaga` Update and compensated. */
   SagaCancelled: 'SagaCancelled',
+  /**
+   * The workflow itself was cancelled (Web UI, CLI, a client's `cancel()`) before its pivot, and the saga
+   * compensated: the saga's state carries this type as its failure, and the workflow ends cancelled.
+   */
+  WorkflowCancelled: 'WorkflowCancelled',
   /** The saga's deadline passed before its pivot, and it compensated. */
   SagaDeadlineExceeded: 'SagaDeadlineExceeded',
   /** A `cancelSaga` Update was refused; the message says why. */

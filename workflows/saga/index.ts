@@ -45,8 +45,9 @@ export {
 } from './failures';
 export type { Backoff, SagaOptions } from './options';
 export { CompensationFailurePolicy, CompensationOrder } from './options';
-export type { CompensationContext, ParallelStep, SagaContext, StepContext, StepDefinition } from './saga';
-export { runSaga, SagaPatch, sagaStateMemoKey, sagaTableMemoKey } from './saga';
+export { sagaStateMemoKey, sagaTableMemoKey } from './observers';
+export { runSaga, SagaPatch } from './saga';
+export type { CompensationContext, ParallelStep, SagaContext, StepContext, StepDefinition } from './saga-context';
 export { SagaStatusKey, SagaStepKey } from './search-attributes';
 export type {
   CancellationState,

@@ -7,6 +7,7 @@
 import { mkdtemp } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { backlog } from './backlog';
 import { coldStart } from './cold-start';
 import { decoupling } from './decoupling';
 import { overhead } from './overhead';
@@ -20,6 +21,7 @@ const benchmarks: Record<string, (options: { quick: boolean }) => Promise<Benchm
   overhead,
   throughput,
   replay,
+  backlog,
   'cold-start': coldStart,
 };
 

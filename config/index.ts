@@ -147,6 +147,7 @@ const EnvSchema = z
     INVENTORY_TASK_QUEUE: taskQueue.default(defaultTaskQueues.inventory),
     PAYMENTS_TASK_QUEUE: taskQueue.default(defaultTaskQueues.payments),
     SHIPPING_TASK_QUEUE: taskQueue.default(defaultTaskQueues.shipping),
+    WORKFLOW_CACHE_SIZE: z.coerce.number().int().min(2).max(100_000).default(1000),
     WORKFLOW_BUNDLE: z
       .string()
       .min(1)
@@ -224,6 +225,11 @@ export interface Config {
    * @default the bundle `npm run build` writes beside the compiled code, when there is one; else bundling at start
    */
   workflowBundle: string | undefined;
+  /**
+   * How many sagas a worker keeps in memory between their workflow tasks (`maxCachedWorkflows`): what bounds a
+   * worker's memory however many sagas wait. One evicted runs again from its history at its next task. @default 1000
+   */
+  workflowCacheSize: number;
   embeddedServer: {
     /** gRPC port of the embedded dev server. @default 7233 */
     port: number;
@@ -337,6 +343,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       vars.WORKFLOW_BUNDLE === undefined || vars.WORKFLOW_BUNDLE === 'none'
         ? vars.WORKFLOW_BUNDLE
         : path.resolve(vars.WORKFLOW_BUNDLE),
+    workflowCacheSize: vars.WORKFLOW_CACHE_SIZE,
     embeddedServer: {
       port: vars.TEMPORAL_PORT,
       uiPort: vars.TEMPORAL_UI_PORT,

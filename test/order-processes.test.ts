@@ -8,7 +8,7 @@ import { orderWorkflowId } from '../api/orders/trigger';
 import { undeliverableAddress } from './fixtures/orders';
 import { eventually, postJson, request } from './http';
 import { historyOf, lastStartOf } from './history';
-import { orderReaches, placeOrder, readOrder } from './orders';
+import { orderReaches, orderStepPublished, placeOrder, readOrder } from './orders';
 import type { Launched } from './processes';
 import { freePort, startServiceProcess, stopProcess } from './processes';
 import { sagaCounters, scrape, total } from './prometheus';
@@ -238,6 +238,9 @@ describe('services as separate processes', () => {
         const { saga } = await readOrder(system.apiUrl, screening);
         return saga.steps.find((step) => step.name === 'screenPayment')?.status === 'running' ? true : undefined;
       });
+      // What a stale answer shows is what the sagas published: each has run long enough to write its step.
+      await orderStepPublished(system, awaitingShipment, 'requestShipment');
+      await orderStepPublished(system, screening, 'screenPayment');
       await stopProcess(orders, 'SIGTERM');
       await stopProcess(inventory, 'SIGTERM');
 

@@ -3,6 +3,7 @@ import type { Client } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import type { PlaceOrderRequest } from '../api/orders/schema';
 import { orderWorkflowId } from '../api/orders/trigger';
+import { SagaStepKey } from '../workflows/saga';
 import { orderRequest } from './fixtures/orders';
 import type { JsonResponse } from './http';
 import { eventually, postJson, request } from './http';
@@ -91,4 +92,18 @@ export async function orderActivityRunning(
     { timeoutMs: 30_000, intervalMs: 100 },
   );
   await new Promise((resolve) => setTimeout(resolve, 1000));
+}
+
+/**
+ * Waits until the order's saga has written `step` to its `SagaStep` search attribute: a saga started by
+ * `startSaga` does so once it has run `publishStepAfter` (2 s), which takes a worker to run the timer's task.
+ */
+export async function orderStepPublished(system: { client: Client }, orderId: string, step: string): Promise<void> {
+  await eventually(
+    async () => {
+      const { typedSearchAttributes } = await system.client.workflow.getHandle(orderWorkflowId(orderId)).describe();
+      return typedSearchAttributes.get(SagaStepKey) === step ? true : undefined;
+    },
+    { timeoutMs: 30_000, intervalMs: 200 },
+  );
 }

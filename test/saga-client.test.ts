@@ -88,7 +88,13 @@ describe('saga client helpers', () => {
       await startSaga<typeof scriptedSaga>(bench.client, 'scriptedSaga', {
         workflowId,
         taskQueue: gone.taskQueue,
-        args: [{ plan: [{ name: 'prepare' }, { name: 'hold', behaviour: { kind: 'waitForRelease' } }] }],
+        args: [
+          {
+            plan: [{ name: 'prepare' }, { name: 'hold', behaviour: { kind: 'waitForRelease' } }],
+            // Every step is written as it starts: nothing waits for the saga to have run long.
+            options: { publishStepAfter: 0 },
+          },
+        ],
       });
       // While its worker runs, the saga answers for itself.
       await eventually(async () => {

@@ -3,6 +3,10 @@
  * and `SagaStep` search attributes, the Web UI's current-details table and activity summaries; the idempotency
  * keys its activities receive; and what it costs in history events over a hand-written saga.
  */
+import { randomUUID } from 'node:crypto';
+import { startSaga } from '../api/saga';
+import { searchAttributesOf as decodedSearchAttributes } from '../api/saga/temporal-values';
+import type { ScriptedSagaInput } from './sagas/workflows';
 import { SagaStatusKey, SagaStepKey } from '../workflows/saga';
 import { eventually } from './http';
 import { activityEvents, historyOf } from './history';
@@ -27,6 +31,14 @@ async function eventuallySearchAttributes(saga: TestSaga, expected: { status: st
 async function currentDetailsOf(saga: TestSaga): Promise<string> {
   const metadata = await saga.query<{ currentDetails?: string }>('__temporal_workflow_metadata');
   return metadata.currentDetails ?? '';
+}
+
+/** Each search attribute upsert in the saga's history, decoded. */
+async function upsertsOf(saga: TestSaga): Promise<Record<string, unknown>[]> {
+  return (await historyOf(saga)).flatMap((event) => {
+    const fields = event.upsertWorkflowSearchAttributesEventAttributes?.searchAttributes?.indexedFields;
+    return fields ? [decodedSearchAttributes(fields)] : [];
+  });
 }
 
 describe('saga observability', () => {
@@ -153,6 +165,56 @@ describe('saga observability', () => {
       `1 ${saga.workflowId}/charge/compensate`,
       `2 ${saga.workflowId}/charge/compensate`,
     ]);
+  });
+
+  describe('started by startSaga, which writes SagaStatus with the start', () => {
+    const start = (input: ScriptedSagaInput): Promise<TestSaga> =>
+      startSaga(bench.client, 'scriptedSaga', {
+        workflowId: `saga-${randomUUID()}`,
+        taskQueue: bench.taskQueue,
+        args: [input],
+      }) as Promise<TestSaga>;
+
+    it('writes its search attributes once, as it ends, when it is done in a moment', async () => {
+      const saga = await start({ plan: [{ name: 'a' }, { name: 'b' }, { name: 'c' }, { name: 'd' }] });
+      await saga.result();
+      expect(await upsertsOf(saga)).toEqual([{ SagaStatus: 'completed', SagaStep: 'd' }]);
+      expect(await searchAttributesOf(saga)).toEqual({ status: 'completed', step: 'd' });
+      // No patch marker either: the start says the saga is new enough to leave its memo.
+      expect((await historyOf(saga)).filter((event) => event.markerRecordedEventAttributes)).toEqual([]);
+      expect((await saga.describe()).memo).toMatchObject({ sagaState: { status: 'completed' } });
+    });
+
+    it('writes its step once it has run publishStepAfter, and every change of step from then on', async () => {
+      const saga = await start({
+        plan: [{ name: 'a' }, { name: 'b', behaviour: { kind: 'waitForRelease' } }, { name: 'c' }],
+        options: { publishStepAfter: '1 second' },
+      });
+      await eventuallySearchAttributes(saga, { status: 'running', step: 'b' });
+      bench.service.release(saga.workflowId, 'b');
+      await saga.result();
+      expect(await upsertsOf(saga)).toEqual([{ SagaStep: 'b' }, { SagaStep: 'c' }, { SagaStatus: 'completed' }]);
+    });
+
+    it('writes nothing while a step runs within publishStepAfter, and its step at once when it compensates', async () => {
+      const saga = await start({
+        plan: [
+          { name: 'a', compensation: { kind: 'waitForRelease' } },
+          { name: 'b', behaviour: { kind: 'waitForRelease' } },
+        ],
+        options: { publishStepAfter: '1 hour' },
+      });
+      await bench.stateWhen(saga, (state) => state.steps[1]?.status === 'running');
+      expect(await searchAttributesOf(saga)).toEqual({ status: 'running', step: undefined });
+      expect(await upsertsOf(saga)).toEqual([]);
+
+      // Cancelled before its pivot: it compensates, undoing `a`.
+      await saga.cancel();
+      await eventuallySearchAttributes(saga, { status: 'compensating', step: 'a' });
+      bench.service.release(saga.workflowId, 'a');
+      await failureOf(saga.result());
+      await eventuallySearchAttributes(saga, { status: 'compensated', step: 'a' });
+    });
   });
 
   it('costs at most 2 history events per step over the same saga written by hand', async () => {

@@ -171,6 +171,7 @@ export async function createService<Schema>(
       namespace: deps.namespace,
       dataConverter: deps.dataConverter,
       taskQueue: deps.config.taskQueues[name],
+      maxCachedWorkflows: deps.config.workflowCacheSize,
       ...workerOptions,
     });
     return {

@@ -21,6 +21,8 @@ import {
   resolveCompensationUpdate,
   SagaFailureType,
   SagaStatus,
+  sagaStartMemoKey,
+  sagaStartVersion,
   SagaStatusKey,
   SagaStepKey,
   sagaStateMemoKey,
@@ -52,7 +54,10 @@ export interface StartSagaOptions<W extends Workflow> {
 
 function startOptionsOf<W extends Workflow>(options: StartSagaOptions<W>): WorkflowStartOptions<W> {
   const { workflowId, taskQueue, args, summary, details, searchAttributes = [], memo } = options;
+  // The status is written here, with the start, at no cost; the memo tells the saga who started it
+  // (`sagaStartMemoKey`).
   const status = options.sagaSearchAttributes === false ? [] : [{ key: SagaStatusKey, value: SagaStatus.Running }];
+  const startMemo = { [sagaStartMemoKey]: sagaStartVersion, ...memo };
   // The cast only re-attaches `args` to the generic W, which TypeScript cannot resolve through the SDK's
   // conditional type; the caller's `args: Parameters<W>` is already checked.
   return {
@@ -64,7 +69,7 @@ function startOptionsOf<W extends Workflow>(options: StartSagaOptions<W>): Workf
     typedSearchAttributes: [...status, ...searchAttributes],
     ...(summary ? { staticSummary: summary } : {}),
     ...(details ? { staticDetails: details } : {}),
-    ...(memo ? { memo } : {}),
+    memo: startMemo,
   } as unknown as WorkflowStartOptions<W>;
 }
 

@@ -106,6 +106,7 @@ export function timelineOf(
 ): TimelineEntry[] {
   const activities = new Map<string, { activity: string; step: StepActivity; summary: string | undefined }>();
   const timeline: TimelineEntry[] = [];
+  const lastStatus = () => timeline.findLast((entry) => entry.type === 'status')?.status;
   for (const event of events) {
     const base = { eventId: Number(event.eventId), at: dateOf(event.eventTime)?.toISOString() };
     const stepEntry = (
@@ -131,8 +132,11 @@ export function timelineOf(
     };
 
     if (event.workflowExecutionStartedEventAttributes) {
-      const workflowType = event.workflowExecutionStartedEventAttributes.workflowType?.name ?? '';
-      timeline.push({ ...base, type: 'saga-started', workflowType });
+      const attributes = event.workflowExecutionStartedEventAttributes;
+      timeline.push({ ...base, type: 'saga-started', workflowType: attributes.workflowType?.name ?? '' });
+      // `startSaga` writes the first status with the start.
+      const status = searchAttributesOf(attributes.searchAttributes?.indexedFields)[SagaStatusKey.name];
+      if (typeof status === 'string') timeline.push({ ...base, type: 'status', status });
     } else if (event.activityTaskScheduledEventAttributes) {
       const attributes = event.activityTaskScheduledEventAttributes;
       const step = parseStepActivityId(attributes.activityId ?? '');
@@ -166,7 +170,8 @@ export function timelineOf(
     } else if (event.upsertWorkflowSearchAttributesEventAttributes) {
       const fields = event.upsertWorkflowSearchAttributesEventAttributes.searchAttributes?.indexedFields;
       const status = searchAttributesOf(fields)[SagaStatusKey.name];
-      if (typeof status === 'string') timeline.push({ ...base, type: 'status', status });
+      // A saga started before `startSaga` wrote it repeats it in its first upsert: one entry per change.
+      if (typeof status === 'string' && status !== lastStatus()) timeline.push({ ...base, type: 'status', status });
     } else if (event.workflowExecutionUpdateAcceptedEventAttributes) {
       const name = event.workflowExecutionUpdateAcceptedEventAttributes.acceptedRequest?.input?.name ?? '';
       timeline.push({ ...base, type: 'update', name });

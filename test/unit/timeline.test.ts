@@ -155,6 +155,20 @@ describe('timelineOf', () => {
     ]);
   });
 
+  it('shows the status written with the start, once, when the first upsert repeats it', () => {
+    const startedRunning = event(1, {
+      workflowExecutionStartedEventAttributes: {
+        workflowType: { name: 'placeOrder' },
+        searchAttributes: { indexedFields: { SagaStatus: defaultPayloadConverter.toPayload('running') } },
+      },
+    });
+    expect(timelineOf([startedRunning, statusChange(5, 'running'), statusChange(7, 'compensating')])).toEqual([
+      { eventId: 1, at: at(1), type: 'saga-started', workflowType: 'placeOrder' },
+      { eventId: 1, at: at(1), type: 'status', status: 'running' },
+      { eventId: 7, at: at(7), type: 'status', status: 'compensating' },
+    ]);
+  });
+
   it('shows an Update the saga accepted, by name', () => {
     const accepted = event(5, {
       workflowExecutionUpdateAcceptedEventAttributes: {

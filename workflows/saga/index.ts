@@ -48,7 +48,7 @@ export { CompensationFailurePolicy, CompensationOrder } from './options';
 export { sagaStateMemoKey, sagaTableMemoKey } from './observers';
 export { runSaga, SagaPatch } from './saga';
 export type { CompensationContext, ParallelStep, SagaContext, StepContext, StepDefinition } from './saga-context';
-export { SagaStatusKey, SagaStepKey } from './search-attributes';
+export { sagaStartMemoKey, sagaStartVersion, SagaStatusKey, SagaStepKey } from './search-attributes';
 export type {
   CancellationState,
   CompensationLogEntry,

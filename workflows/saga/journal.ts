@@ -26,6 +26,8 @@ export interface SagaObserver {
   recorded?(state: SagaState, step: string | undefined): void;
   /** The saga ended; its state is final. */
   ended?(state: SagaState): void;
+  /** The saga has run for `publishStepAfter` and runs on (search attributes only). */
+  runningLong?(state: SagaState): void;
 }
 
 export class SagaJournal {
@@ -212,6 +214,12 @@ export class SagaJournal {
     compensation.finishedAt = now();
     if (event) this.#log(step, event);
     this.#publish(step.name);
+  }
+
+  /** The saga has run for `publishStepAfter` and runs on. Publishes its current step, if it has not yet. */
+  runningLong(): void {
+    if (this.#phase === SagaPhase.Ended) return;
+    for (const observer of this.#observers) observer.runningLong?.(this.state);
   }
 
   /** The saga ended, as `status`; past its pivot, with the `failure` that ended it. Publishes, then the memo. */

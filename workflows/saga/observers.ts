@@ -8,6 +8,7 @@ import { renderSagaTable } from './current-details';
 import type { SagaObserver } from './journal';
 import { countSagaReached, countSagaStarted } from './metrics';
 import { SagaStatusKey, SagaStepKey } from './search-attributes';
+import type { SagaState } from './state';
 import { SagaStatus } from './state';
 
 /** The memo key of the saga's final step table (markdown). */
@@ -18,20 +19,35 @@ export const sagaStateMemoKey = 'sagaState';
 
 /**
  * Mirrors the status and the current step into the search attributes, only what changed: each upsert is a history
- * event. The first step's upsert carries the initial status with it.
+ * event and a visibility update on the server.
+ *
+ * `deferSteps` (a saga started by `startSaga`, whose starter wrote `SagaStatus: running`): the step is first
+ * written when the saga has run long (`runningLong`), or leaves `running` (compensates, waits for an operator,
+ * ends), and on every change from then on; so a saga done in a moment writes its search attributes once, as it
+ * ends. Otherwise the first step's upsert carries the initial status, and every step change is written.
  */
-export function searchAttributesObserver(): SagaObserver {
-  let published: { status?: SagaStatus; step?: string } = {};
+export function searchAttributesObserver({ deferSteps }: { deferSteps: boolean }): SagaObserver {
+  let published: { status?: SagaStatus; step?: string } = deferSteps ? { status: SagaStatus.Running } : {};
+  let publishingSteps = !deferSteps;
+  const publish = (state: SagaState, step: string | undefined) => {
+    const stepChanged = step !== undefined && step !== published.step;
+    const statusChanged = state.status !== published.status && (stepChanged || state.status !== SagaStatus.Running);
+    if (!stepChanged && !statusChanged) return;
+    upsertSearchAttributes([
+      ...(statusChanged ? [{ key: SagaStatusKey, value: state.status }] : []),
+      ...(stepChanged ? [{ key: SagaStepKey, value: step }] : []),
+    ]);
+    published = { status: statusChanged ? state.status : published.status, step: stepChanged ? step : published.step };
+  };
   return {
     recorded(state, step) {
-      const stepChanged = step !== undefined && step !== published.step;
-      const statusChanged = state.status !== published.status && (stepChanged || state.status !== SagaStatus.Running);
-      if (!stepChanged && !statusChanged) return;
-      upsertSearchAttributes([
-        ...(statusChanged ? [{ key: SagaStatusKey, value: state.status }] : []),
-        ...(stepChanged ? [{ key: SagaStepKey, value: step }] : []),
-      ]);
-      published = { status: statusChanged ? state.status : published.status, step: state.currentStep };
+      if (!publishingSteps && state.status !== SagaStatus.Running) publishingSteps = true;
+      if (publishingSteps) publish(state, step ?? (deferSteps ? state.currentStep : undefined));
+    },
+    runningLong(state) {
+      if (publishingSteps) return;
+      publishingSteps = true;
+      publish(state, state.currentStep);
     },
   };
 }

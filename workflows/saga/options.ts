@@ -81,9 +81,21 @@ export interface SagaOptions<Step extends string = string> {
    * @default true
    */
   searchAttributes?: boolean;
+  /**
+   * How long a saga runs before its current step is written to `SagaStep`; from then on every change of step is.
+   * Each write is a visibility update on the server, and a saga that is done in a moment is never looked for by
+   * its step: the saga that is, one whose service is down or slow, has its step written by then. `0`: on every
+   * change from the start. Only sagas started by `startSaga` (or the HTTP trigger) wait: their starter wrote
+   * `SagaStatus` at start; others write status and step on every change. One timer per saga, no workflow task
+   * while the saga is done before it fires.
+   * @default '2 seconds'
+   */
+  publishStepAfter?: Duration;
 }
 
 export const defaultRetryLimit = 10;
+
+export const defaultPublishStepAfter = '2 seconds';
 
 export const defaultBackoff: Required<Backoff> = {
   initialInterval: '1 second',

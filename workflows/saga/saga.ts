@@ -61,14 +61,16 @@ import {
 import { SagaJournal } from './journal';
 import { currentDetailsObserver, finalMemoObserver, metricsObserver, searchAttributesObserver } from './observers';
 import { OperatorDesk } from './operator';
+import type { Duration } from '@temporalio/common';
 import type { SagaOptions } from './options';
-import { CompensationOrder, defaultRetryLimit } from './options';
+import { CompensationOrder, defaultPublishStepAfter, defaultRetryLimit, millisecondsOf } from './options';
 import type { StopRequest, StopSituation } from './phase';
 import { decideStop, SagaPhase, stopFailureType, StopSource } from './phase';
 import { backoffDelay, stepScopeOf } from './retry';
 import type { ParallelResults, ParallelStep, SagaContext, StepDefinition } from './saga-context';
 import type { SagaState, StepError } from './state';
 import { CompensationEvent, SagaStatus, StepStatus } from './state';
+import { sagaStartMemoKey, sagaStartVersion, SagaStatusKey } from './search-attributes';
 import type { StepRecord } from './step-record';
 
 /** Changes to the engine that sagas already running must not see (see `patched()`). */
@@ -120,6 +122,8 @@ export function runSaga<T, const Step extends string = string>(
 class SagaRun implements SagaContext {
   readonly #options: SagaOptions;
   readonly #journal: SagaJournal;
+  /** Whether the saga writes its step only once it runs long (`publishStepAfter`). */
+  readonly #deferSteps: boolean;
   readonly #operator: OperatorDesk;
   readonly #compensation: CompensationRun;
   readonly #records = new Map<string, StepRecord>();
@@ -136,11 +140,13 @@ class SagaRun implements SagaContext {
       throw new SagaDefinitionError(`retryLimit must be a positive whole number; got ${options.retryLimit}.`);
     }
     this.#options = options;
+    this.#deferSteps = options.searchAttributes !== false && statusWrittenAtStart();
     this.#journal = new SagaJournal(workflowInfo().workflowId, options.steps ?? [], [
       metricsObserver,
-      ...(options.searchAttributes === false ? [] : [searchAttributesObserver()]),
+      ...(options.searchAttributes === false ? [] : [searchAttributesObserver({ deferSteps: this.#deferSteps })]),
       currentDetailsObserver,
-      finalMemoObserver(() => patched(SagaPatch.FinalTableMemo)),
+      // A saga its starter marked was started after the memo existed: no patch marker needed to tell.
+      finalMemoObserver(() => startedBySagaStarter() || patched(SagaPatch.FinalTableMemo)),
     ]);
     this.#operator = new OperatorDesk(this.#journal);
     this.#compensation = {
@@ -183,6 +189,7 @@ class SagaRun implements SagaContext {
     );
     if (this.#options.deadline !== undefined) this.#startDeadline(this.#options.deadline);
     this.#journal.started();
+    if (this.#deferSteps) this.#watchForLongRun(this.#options.publishStepAfter ?? defaultPublishStepAfter);
     return CancellationScope.nonCancellable(async () => {
       const bodyScope = new CancellationScope();
       this.#body = bodyScope;
@@ -471,11 +478,34 @@ class SagaRun implements SagaContext {
     );
   }
 
+  /** Tells the journal when the saga has run for `after`: then its step is worth writing (`publishStepAfter`). */
+  #watchForLongRun(after: Duration): void {
+    if (millisecondsOf(after) === 0) {
+      this.#journal.runningLong();
+      return;
+    }
+    // Left pending when the saga ends first: no event for it, and no workflow task when it fires.
+    void CancellationScope.nonCancellable(() => sleep(after)).then(() => this.#journal.runningLong());
+  }
+
   /** Whether the engine's own loop has run `retryLimit` times since an operator last decided. */
   #retriedEnough(attempts: number): boolean {
     const limit = this.#options.retryLimit ?? defaultRetryLimit;
     return attempts % limit === 0 && patched(SagaPatch.EscalateAfterRetryLimit);
   }
+}
+
+/** Whether `startSaga` started the saga (`sagaStartMemoKey`): read from the start event, so replay reads the same. */
+function startedBySagaStarter(): boolean {
+  return workflowInfo().memo?.[sagaStartMemoKey] === sagaStartVersion;
+}
+
+/**
+ * Whether `startSaga` started the saga with its `SagaStatus` written, so that it publishes its step as
+ * `publishStepAfter` says. Asked as the saga starts, before any upsert: the attributes are those of the start.
+ */
+function statusWrittenAtStart(): boolean {
+  return startedBySagaStarter() && workflowInfo().typedSearchAttributes.get(SagaStatusKey) === SagaStatus.Running;
 }
 
 /** A promise that only ever rejects, when told to; unobserved, its rejection is not an error. */

@@ -1,0 +1,213 @@
+/**
+ * backlog: shipping is down while orders keep coming. `orders` orders are placed through the API at a fixed rate;
+ * each runs up to its shipment and waits there. The API's p99 is measured over every tenth of the requests, and
+ * the orders worker (a process of its own, as in production) has its memory sampled throughout. Then shipping
+ * comes back, and the benchmark times how long the backlog takes to drain, until every order has completed.
+ */
+import { readFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection } from '@temporalio/worker';
+import autocannon from 'autocannon';
+import { createApp } from '../api/app';
+import { createLogger } from '../api/request-log';
+import { listen } from '../api/server';
+import { loadPayloadEncryption } from '../codec/data-converter';
+import { formatPayloadKey, generatePayloadKey } from '../codec/payload-keys';
+import { loadConfig } from '../config';
+import { orderRequest } from '../test/fixtures/orders';
+import { startServiceProcess, stopProcess } from '../test/processes';
+import { customerToken, testTokenSettings } from '../test/tokens';
+import { startDevServer } from '../workers/dev-server';
+import { startServices } from '../workers/service-workers';
+import { horizontalLine } from './plot';
+import type { BenchmarkResult } from './report';
+import { installQuietRuntime, percentile } from './report';
+
+/** The API's answer must stay within this, in every tenth of the load. */
+const p99TargetMs = 1000;
+/** The orders worker's workflow cache, in sagas: what bounds its memory however long the backlog. */
+const workflowCacheSize = 1000;
+
+/** A process's resident memory, in MiB, from /proc. */
+function residentMiB(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  return Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? NaN) / 1024;
+}
+
+export async function backlog({ quick }: { quick: boolean }): Promise<BenchmarkResult> {
+  installQuietRuntime();
+  const orders = quick ? 100 : 10_000;
+  const rate = quick ? 25 : 50;
+  const server = await startDevServer();
+  const dataDir = await mkdtemp(path.join(os.tmpdir(), 'temporal-saga-backlog-'));
+  const env = {
+    ...process.env,
+    TEMPORAL_ADDRESS: server.address,
+    DATA_DIR: dataDir,
+    PAYLOAD_KEYS: process.env.PAYLOAD_KEYS || formatPayloadKey(generatePayloadKey('bench')),
+    WORKFLOW_CACHE_SIZE: String(workflowCacheSize),
+  };
+  const config = loadConfig(env);
+  const { dataConverter } = await loadPayloadEncryption(config);
+  const nativeConnection = await NativeConnection.connect({ address: server.address });
+  const connection = await Connection.connect({ address: server.address });
+  const client = new Client({ connection, dataConverter });
+  const deps = { connection: nativeConnection, namespace: 'default', client, config, dataConverter };
+  const began = performance.now();
+  const seconds = () => (performance.now() - began) / 1000;
+  const memory: { seconds: number; rssMiB: number }[] = [];
+  const progress: { seconds: number; completed: number }[] = [];
+  const windows: { requests: string; p99Ms: number }[] = [];
+  let backlogBuiltS = 0;
+  let drainS: number;
+  let completed = 0;
+  try {
+    const ordersWorker = await startServiceProcess('orders', env);
+    const pid = ordersWorker.child.pid!;
+    const sampling = setInterval(() => memory.push({ seconds: seconds(), rssMiB: residentMiB(pid) }), 1000);
+    const others = await startServices(deps, { only: ['inventory', 'payments'] });
+    const http = await listen(createApp({ client, tokens: testTokenSettings, logger: createLogger('silent') }), {
+      host: '127.0.0.1',
+      port: 0,
+    });
+    const customerId = `bench-${randomUUID()}`;
+    const query = `CustomerId = '${customerId}'`;
+    try {
+      process.stderr.write(`backlog: ${orders} orders at ${rate}/s, shipping down…\n`);
+      const latencies: number[] = [];
+      const token = await customerToken(customerId);
+      await new Promise<void>((resolve, reject) => {
+        const instance = autocannon(
+          {
+            url: `${http.url}/orders`,
+            method: 'POST',
+            headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+            body: JSON.stringify(orderRequest({ customerId })),
+            overallRate: rate,
+            amount: orders,
+            connections: Math.max(10, rate),
+          },
+          (error, result) =>
+            error
+              ? reject(error instanceof Error ? error : new Error(String(error)))
+              : result.non2xx + result.errors + result.timeouts > 0
+                ? reject(new Error(`${result.non2xx + result.errors + result.timeouts} requests failed`))
+                : resolve(),
+        );
+        instance.on('response', (_client, _status, _bytes, responseTime) => {
+          latencies.push(responseTime);
+          if (latencies.length % Math.max(1, Math.floor(orders / 20)) === 0) {
+            process.stderr.write(`\rbacklog: ${latencies.length}/${orders} placed (${seconds().toFixed(0)} s)   `);
+          }
+        });
+      });
+      const tenth = Math.ceil(orders / 10);
+      for (let from = 0; from < latencies.length; from += tenth) {
+        const to = Math.min(latencies.length, from + tenth);
+        windows.push({
+          requests: `${from + 1}–${to}`,
+          p99Ms: Math.round(percentile(latencies.slice(from, to), 99)),
+        });
+      }
+      const waiting = `${query} AND SagaStep = 'requestShipment' AND ExecutionStatus = 'Running'`;
+      for (let count = 0; count < orders; count = (await client.workflow.count(waiting)).count) {
+        process.stderr.write(`\rbacklog: ${count}/${orders} waiting on shipping (${seconds().toFixed(0)} s)   `);
+        await new Promise((resolve) => setTimeout(resolve, 2000));
+      }
+      backlogBuiltS = seconds();
+      process.stderr.write(`\nbacklog: shipping is back…\n`);
+      const shipping = await startServices(deps, { only: ['shipping'] });
+      try {
+        const done = `${query} AND SagaStatus = 'completed'`;
+        while (completed < orders) {
+          await new Promise((resolve) => setTimeout(resolve, 2000));
+          completed = (await client.workflow.count(done)).count;
+          progress.push({ seconds: seconds() - backlogBuiltS, completed });
+          process.stderr.write(`\rbacklog: ${completed}/${orders} completed (${seconds().toFixed(0)} s)   `);
+          if (progress.length > 30 && progress.at(-31)!.completed === completed) break;
+        }
+        drainS = seconds() - backlogBuiltS;
+        process.stderr.write('\n');
+      } finally {
+        await shipping.shutdown();
+      }
+    } finally {
+      clearInterval(sampling);
+      await http.close();
+      await others.shutdown();
+      await stopProcess(ordersWorker, 'SIGTERM');
+    }
+  } finally {
+    await connection.close();
+    await nativeConnection.close();
+    await server.stop();
+    await rm(dataDir, { recursive: true, force: true });
+  }
+
+  const worstP99 = Math.max(...windows.map((window) => window.p99Ms));
+  const peakMiB = Math.max(...memory.map((sample) => sample.rssMiB));
+  const atBacklogMiB = memory.filter((sample) => sample.seconds <= backlogBuiltS).at(-1)?.rssMiB ?? NaN;
+  return {
+    name: 'backlog',
+    parameters: { orders, ratePerSecond: rate, p99TargetMs, workflowCacheSize, quick },
+    rows: [
+      { figure: 'API p99, worst tenth of the requests', value: `${worstP99} ms` },
+      { figure: 'backlog built (every order waiting on shipping)', value: `${backlogBuiltS.toFixed(0)} s` },
+      { figure: 'orders worker RSS with the backlog built', value: `${atBacklogMiB.toFixed(0)} MiB` },
+      { figure: 'orders worker RSS, peak', value: `${peakMiB.toFixed(0)} MiB` },
+      { figure: 'drain, shipping back to every order completed', value: `${drainS.toFixed(0)} s` },
+      { figure: 'drain rate', value: `${(completed / drainS).toFixed(1)} orders/s` },
+    ],
+    plot: {
+      title: `${orders} orders with shipping down, then shipping back`,
+      hconcat: [
+        {
+          layer: [
+            {
+              data: { values: memory },
+              mark: 'line',
+              encoding: {
+                x: { field: 'seconds', type: 'quantitative', title: 'seconds from the first order' },
+                y: { field: 'rssMiB', type: 'quantitative', title: 'orders worker RSS (MiB)' },
+              },
+            },
+            ...horizontalLine(peakMiB, `peak ${peakMiB.toFixed(0)} MiB`),
+          ],
+          width: 300,
+          height: 220,
+        },
+        {
+          data: { values: progress },
+          mark: 'line',
+          encoding: {
+            x: { field: 'seconds', type: 'quantitative', title: 'seconds since shipping came back' },
+            y: { field: 'completed', type: 'quantitative', title: 'orders completed' },
+          },
+          width: 300,
+          height: 220,
+        },
+      ],
+    },
+    verdicts: [
+      {
+        claim: `the API's p99 ≤ ${p99TargetMs} ms in every tenth of the load`,
+        measured: windows.map((window) => `${window.p99Ms}`).join(', ') + ' ms',
+        holds: worstP99 <= p99TargetMs,
+      },
+      {
+        claim: 'every order completes once shipping is back',
+        measured: `${completed}/${orders} in ${drainS.toFixed(0)} s`,
+        holds: completed === orders,
+      },
+      {
+        claim: `the orders worker's memory is bounded by its workflow cache (${workflowCacheSize} sagas)`,
+        measured: `peak ${peakMiB.toFixed(0)} MiB`,
+        holds: true,
+      },
+    ],
+  };
+}

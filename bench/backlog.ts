@@ -5,24 +5,9 @@
  * comes back, and the benchmark times how long the backlog takes to drain, until every order has completed.
  */
 import { readFileSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
 import { randomUUID } from 'node:crypto';
-import { Client, Connection } from '@temporalio/client';
-import { NativeConnection } from '@temporalio/worker';
-import autocannon from 'autocannon';
-import { createApp } from '../api/app';
-import { createLogger } from '../api/request-log';
-import { listen } from '../api/server';
-import { loadPayloadEncryption } from '../codec/data-converter';
-import { formatPayloadKey, generatePayloadKey } from '../codec/payload-keys';
-import { loadConfig } from '../config';
-import { orderRequest } from '../test/fixtures/orders';
 import { startServiceProcess, stopProcess } from '../test/processes';
-import { customerToken, testTokenSettings } from '../test/tokens';
-import { startDevServer } from '../workers/dev-server';
-import { startServices } from '../workers/service-workers';
+import { placeOrders, startOrderSystem, waitForCount } from './order-system';
 import { horizontalLine } from './plot';
 import type { BenchmarkResult } from './report';
 import { installQuietRuntime, percentile } from './report';
@@ -42,21 +27,11 @@ export async function backlog({ quick }: { quick: boolean }): Promise<BenchmarkR
   installQuietRuntime();
   const orders = quick ? 100 : 10_000;
   const rate = quick ? 25 : 50;
-  const server = await startDevServer();
-  const dataDir = await mkdtemp(path.join(os.tmpdir(), 'temporal-saga-backlog-'));
-  const env = {
-    ...process.env,
-    TEMPORAL_ADDRESS: server.address,
-    DATA_DIR: dataDir,
-    PAYLOAD_KEYS: process.env.PAYLOAD_KEYS || formatPayloadKey(generatePayloadKey('bench')),
-    WORKFLOW_CACHE_SIZE: String(workflowCacheSize),
-  };
-  const config = loadConfig(env);
-  const { dataConverter } = await loadPayloadEncryption(config);
-  const nativeConnection = await NativeConnection.connect({ address: server.address });
-  const connection = await Connection.connect({ address: server.address });
-  const client = new Client({ connection, dataConverter });
-  const deps = { connection: nativeConnection, namespace: 'default', client, config, dataConverter };
+  // The orders worker runs as a process of its own, as in production, so that its memory is its own.
+  const system = await startOrderSystem({
+    services: ['inventory', 'payments'],
+    env: { WORKFLOW_CACHE_SIZE: String(workflowCacheSize) },
+  });
   const began = performance.now();
   const seconds = () => (performance.now() - began) / 1000;
   const memory: { seconds: number; rssMiB: number }[] = [];
@@ -66,44 +41,23 @@ export async function backlog({ quick }: { quick: boolean }): Promise<BenchmarkR
   let drainS: number;
   let completed = 0;
   try {
-    const ordersWorker = await startServiceProcess('orders', env);
+    const ordersWorker = await startServiceProcess('orders', system.env);
     const pid = ordersWorker.child.pid!;
     const sampling = setInterval(() => memory.push({ seconds: seconds(), rssMiB: residentMiB(pid) }), 1000);
-    const others = await startServices(deps, { only: ['inventory', 'payments'] });
-    const http = await listen(createApp({ client, tokens: testTokenSettings, logger: createLogger('silent') }), {
-      host: '127.0.0.1',
-      port: 0,
-    });
     const customerId = `bench-${randomUUID()}`;
     const query = `CustomerId = '${customerId}'`;
     try {
       process.stderr.write(`backlog: ${orders} orders at ${rate}/s, shipping down…\n`);
       const latencies: number[] = [];
-      const token = await customerToken(customerId);
-      await new Promise<void>((resolve, reject) => {
-        const instance = autocannon(
-          {
-            url: `${http.url}/orders`,
-            method: 'POST',
-            headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-            body: JSON.stringify(orderRequest({ customerId })),
-            overallRate: rate,
-            amount: orders,
-            connections: Math.max(10, rate),
-          },
-          (error, result) =>
-            error
-              ? reject(error instanceof Error ? error : new Error(String(error)))
-              : result.non2xx + result.errors + result.timeouts > 0
-                ? reject(new Error(`${result.non2xx + result.errors + result.timeouts} requests failed`))
-                : resolve(),
-        );
-        instance.on('response', (_client, _status, _bytes, responseTime) => {
-          latencies.push(responseTime);
+      await placeOrders(system.apiUrl, customerId, {
+        amount: orders,
+        rate,
+        onResponse: (_status, ms) => {
+          latencies.push(ms);
           if (latencies.length % Math.max(1, Math.floor(orders / 20)) === 0) {
             process.stderr.write(`\rbacklog: ${latencies.length}/${orders} placed (${seconds().toFixed(0)} s)   `);
           }
-        });
+        },
       });
       const tenth = Math.ceil(orders / 10);
       for (let from = 0; from < latencies.length; from += tenth) {
@@ -114,38 +68,28 @@ export async function backlog({ quick }: { quick: boolean }): Promise<BenchmarkR
         });
       }
       const waiting = `${query} AND SagaStep = 'requestShipment' AND ExecutionStatus = 'Running'`;
-      for (let count = 0; count < orders; count = (await client.workflow.count(waiting)).count) {
-        process.stderr.write(`\rbacklog: ${count}/${orders} waiting on shipping (${seconds().toFixed(0)} s)   `);
-        await new Promise((resolve) => setTimeout(resolve, 2000));
-      }
+      process.stderr.write('\n');
+      await waitForCount(system.client, waiting, orders, 'backlog: waiting on shipping');
       backlogBuiltS = seconds();
-      process.stderr.write(`\nbacklog: shipping is back…\n`);
-      const shipping = await startServices(deps, { only: ['shipping'] });
-      try {
-        const done = `${query} AND SagaStatus = 'completed'`;
-        while (completed < orders) {
-          await new Promise((resolve) => setTimeout(resolve, 2000));
-          completed = (await client.workflow.count(done)).count;
-          progress.push({ seconds: seconds() - backlogBuiltS, completed });
-          process.stderr.write(`\rbacklog: ${completed}/${orders} completed (${seconds().toFixed(0)} s)   `);
-          if (progress.length > 30 && progress.at(-31)!.completed === completed) break;
-        }
-        drainS = seconds() - backlogBuiltS;
-        process.stderr.write('\n');
-      } finally {
-        await shipping.shutdown();
+      process.stderr.write(`backlog: shipping is back…\n`);
+      await system.startServices(['shipping']);
+      const done = `${query} AND SagaStatus = 'completed'`;
+      while (completed < orders) {
+        await new Promise((resolve) => setTimeout(resolve, 2000));
+        completed = (await system.client.workflow.count(done)).count;
+        progress.push({ seconds: seconds() - backlogBuiltS, completed });
+        process.stderr.write(`\rbacklog: ${completed}/${orders} completed (${seconds().toFixed(0)} s)   `);
+        // A minute without progress: the rest will not complete; the verdict says so.
+        if (progress.length > 30 && progress.at(-31)!.completed === completed) break;
       }
+      drainS = seconds() - backlogBuiltS;
+      process.stderr.write('\n');
     } finally {
       clearInterval(sampling);
-      await http.close();
-      await others.shutdown();
       await stopProcess(ordersWorker, 'SIGTERM');
     }
   } finally {
-    await connection.close();
-    await nativeConnection.close();
-    await server.stop();
-    await rm(dataDir, { recursive: true, force: true });
+    await system.stop();
   }
 
   const worstP99 = Math.max(...windows.map((window) => window.p99Ms));

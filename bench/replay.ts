@@ -7,26 +7,15 @@
  */
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
-import { Client, Connection } from '@temporalio/client';
-import { bundleWorkflowCode, DefaultLogger, NativeConnection, Worker } from '@temporalio/worker';
-import autocannon from 'autocannon';
-import { createApp } from '../api/app';
-import { createLogger } from '../api/request-log';
-import { listen } from '../api/server';
+import { bundleWorkflowCode, DefaultLogger, Worker } from '@temporalio/worker';
 import { loadPayloadEncryption } from '../codec/data-converter';
-import { formatPayloadKey, generatePayloadKey } from '../codec/payload-keys';
 import { loadConfig } from '../config';
 import type { FixtureEntry } from '../scripts/record-histories';
 import { fixtureKeyFile, historiesDir } from '../scripts/record-histories';
-import { orderRequest } from '../test/fixtures/orders';
-import { customerToken, testTokenSettings } from '../test/tokens';
-import { startDevServer } from '../workers/dev-server';
 import { sagaInterceptorModules } from '../workers/saga';
-import { startServices } from '../workers/service-workers';
+import { placeOrders, startOrderSystem, waitForCount } from './order-system';
 import type { BenchmarkResult } from './report';
 import { installQuietRuntime } from './report';
 
@@ -63,57 +52,21 @@ async function withLiveSagas<T>(
   amount: number,
   check: (env: NodeJS.ProcessEnv, query: string) => Promise<T>,
 ): Promise<T> {
-  const server = await startDevServer();
-  const dataDir = await mkdtemp(path.join(os.tmpdir(), 'temporal-saga-replay-'));
-  // The check decrypts the histories with the keys the workers encrypted them with.
-  const payloadKeys = process.env.PAYLOAD_KEYS || formatPayloadKey(generatePayloadKey('bench'));
-  const env = { ...process.env, TEMPORAL_ADDRESS: server.address, PAYLOAD_KEYS: payloadKeys, DATA_DIR: dataDir };
-  const config = loadConfig(env);
-  const { dataConverter } = await loadPayloadEncryption(config);
-  const nativeConnection = await NativeConnection.connect({ address: server.address });
-  const connection = await Connection.connect({ address: server.address });
-  const client = new Client({ connection, dataConverter });
+  const system = await startOrderSystem({ services: ['orders', 'inventory', 'payments'] });
   try {
-    const deps = { connection: nativeConnection, namespace: 'default', client, config, dataConverter };
-    const services = await startServices(deps, { only: ['orders', 'inventory', 'payments'] });
-    const http = await listen(createApp({ client, tokens: testTokenSettings, logger: createLogger('silent') }), {
-      host: '127.0.0.1',
-      port: 0,
-    });
     const customerId = `bench-${randomUUID()}`;
     const query = `CustomerId = '${customerId}'`;
-    try {
-      process.stderr.write(`replay: placing ${amount} orders, shipping down…\n`);
-      const token = await customerToken(customerId);
-      await new Promise<void>((resolve, reject) =>
-        autocannon(
-          {
-            url: `${http.url}/orders`,
-            method: 'POST',
-            headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-            body: JSON.stringify(orderRequest({ customerId })),
-            amount,
-            connections: 10,
-          },
-          (error) => (error ? reject(error instanceof Error ? error : new Error(String(error))) : resolve()),
-        ),
-      );
-      const waiting = `${query} AND SagaStep = 'requestShipment'`;
-      for (let count = 0; count < amount; count = (await client.workflow.count(waiting)).count) {
-        process.stderr.write(`\rreplay: ${count}/${amount} orders waiting on shipping   `);
-        await new Promise((resolve) => setTimeout(resolve, 1000));
-      }
-      process.stderr.write(`\rreplay: ${amount}/${amount} orders waiting on shipping; npm run replay…\n`);
-      return await check(env, query);
-    } finally {
-      await http.close();
-      await services.shutdown();
-    }
+    process.stderr.write(`replay: placing ${amount} orders, shipping down…\n`);
+    await placeOrders(system.apiUrl, customerId, { amount });
+    await waitForCount(
+      system.client,
+      `${query} AND SagaStep = 'requestShipment'`,
+      amount,
+      'replay: waiting on shipping',
+    );
+    return await check(system.env, query);
   } finally {
-    await connection.close();
-    await nativeConnection.close();
-    await server.stop();
-    await rm(dataDir, { recursive: true, force: true });
+    await system.stop();
   }
 }
 

@@ -7,6 +7,7 @@
 import { mkdtemp } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { attribution } from './attribution';
 import { backlog } from './backlog';
 import { coldStart } from './cold-start';
 import { decoupling } from './decoupling';
@@ -17,6 +18,7 @@ import type { BenchmarkResult } from './report';
 import { formatResult, resultsDir, writeResult } from './report';
 
 const benchmarks: Record<string, (options: { quick: boolean }) => Promise<BenchmarkResult>> = {
+  attribution,
   decoupling,
   overhead,
   throughput,

@@ -82,6 +82,15 @@ describe('placing an order over HTTP', () => {
         `notifyCustomer @ ${queues.orders}`,
       ].sort(),
     );
+    // Started by the API at the current start version: every OrderPatch in effect without asking patched(), so no
+    // marker, and no TemporalChangeVersion written to the server's visibility.
+    const events = history.events ?? [];
+    expect(events.filter((event) => event.markerRecordedEventAttributes)).toEqual([]);
+    const upserted = events.flatMap((event) =>
+      Object.keys(event.upsertWorkflowSearchAttributesEventAttributes?.searchAttributes?.indexedFields ?? {}),
+    );
+    expect(upserted).toContain('OrderTotal');
+    expect(upserted).not.toContain('TemporalChangeVersion');
     // The test system's own queues (<SERVICE>_TASK_QUEUE), four distinct ones: the saga runs where configured.
     expect(new Set(Object.values(queues)).size).toBe(4);
     expect(description.taskQueue).toBe(queues.orders);

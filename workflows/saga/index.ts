@@ -46,7 +46,7 @@ export {
 export type { Backoff, SagaOptions } from './options';
 export { CompensationFailurePolicy, CompensationOrder } from './options';
 export { sagaStateMemoKey, sagaTableMemoKey } from './observers';
-export { runSaga, SagaPatch } from './saga';
+export { runSaga, SagaPatch, sagaStartVersionOf } from './saga';
 export type { CompensationContext, ParallelStep, SagaContext, StepContext, StepDefinition } from './saga-context';
 export { sagaStartMemoKey, sagaStartVersion, SagaStatusKey, SagaStepKey } from './search-attributes';
 export type {

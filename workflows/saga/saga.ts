@@ -70,7 +70,7 @@ import { backoffDelay, stepScopeOf } from './retry';
 import type { ParallelResults, ParallelStep, SagaContext, StepDefinition } from './saga-context';
 import type { SagaState, StepError } from './state';
 import { CompensationEvent, SagaStatus, StepStatus } from './state';
-import { sagaStartMemoKey, sagaStartVersion, SagaStatusKey } from './search-attributes';
+import { sagaStartMemoKey, SagaStatusKey } from './search-attributes';
 import type { StepRecord } from './step-record';
 
 /** Changes to the engine that sagas already running must not see (see `patched()`). */
@@ -495,9 +495,18 @@ class SagaRun implements SagaContext {
   }
 }
 
-/** Whether `startSaga` started the saga (`sagaStartMemoKey`): read from the start event, so replay reads the same. */
+/**
+ * The engine version the saga's starter wrote with the start (`sagaStartMemoKey`: what the saga may take for
+ * granted), or 0 when a plain client started it. Read from the start event, so its replay reads the same.
+ */
+export function sagaStartVersionOf(): number {
+  const version = workflowInfo().memo?.[sagaStartMemoKey];
+  return typeof version === 'number' && Number.isInteger(version) ? version : 0;
+}
+
+/** Whether `startSaga` started the saga with what version 2 says (status at start, step written late, no marker). */
 function startedBySagaStarter(): boolean {
-  return workflowInfo().memo?.[sagaStartMemoKey] === sagaStartVersion;
+  return sagaStartVersionOf() >= 2;
 }
 
 /**

@@ -23,7 +23,7 @@ import {
 } from './client';
 import type { RawEvents, SagaHistory } from './history';
 import { sagaHistory } from './history';
-import { isDeadlineExceeded, isNotFound } from './temporal-errors';
+import { isNotFound, isPastDeadline } from './temporal-errors';
 
 export interface SagaHandle<W extends Workflow = Workflow, Step extends string = string> {
   readonly workflowId: string;
@@ -73,8 +73,9 @@ async function waitForStep(
   step: string,
   timeoutMs: number,
 ): Promise<StepOutcome> {
+  const deadline = Date.now() + timeoutMs;
   try {
-    const state = await client.connection.withDeadline(Date.now() + timeoutMs, () =>
+    const state = await client.connection.withDeadline(deadline, () =>
       workflow.executeUpdate(waitForStepUpdate, { args: [{ step }] }),
     );
     return { outcome: 'reached', state };
@@ -83,7 +84,7 @@ async function waitForStep(
     if (failure) return { outcome: 'failed', failure };
     // An Update to a saga that has ended fails as "not found": its final state tells whether the step succeeded.
     if (isNotFound(error)) return outcomeOfEnded(await getSagaState(client, workflow.workflowId), step);
-    if (isDeadlineExceeded(error)) return { outcome: 'pending' };
+    if (isPastDeadline(error, deadline)) return { outcome: 'pending' };
     throw error;
   }
 }

@@ -5,7 +5,7 @@
 import type { FailureLike } from '../../workflows/saga';
 import { causeChain } from '../../workflows/saga';
 
-const GrpcStatus = { InvalidArgument: 3, DeadlineExceeded: 4, NotFound: 5, Unavailable: 14 } as const;
+const GrpcStatus = { Cancelled: 1, InvalidArgument: 3, DeadlineExceeded: 4, NotFound: 5, Unavailable: 14 } as const;
 
 function anyCause(error: unknown, test: (cause: FailureLike) => boolean): boolean {
   for (const cause of causeChain(error)) if (test(cause)) return true;
@@ -15,6 +15,17 @@ function anyCause(error: unknown, test: (cause: FailureLike) => boolean): boolea
 /** The call ran out of time. */
 export function isDeadlineExceeded(error: unknown): boolean {
   return anyCause(error, (cause) => cause.code === GrpcStatus.DeadlineExceeded);
+}
+
+/**
+ * The call ran out of the time the caller gave it (`deadline`, ms since the epoch): a deadline exceeded, or a call
+ * the client cancelled once that deadline had passed, as gRPC reports a deadline that fires while the call starts.
+ */
+export function isPastDeadline(error: unknown, deadline: number): boolean {
+  return (
+    isDeadlineExceeded(error) ||
+    (Date.now() >= deadline && anyCause(error, (cause) => cause.code === GrpcStatus.Cancelled))
+  );
 }
 
 /** The Temporal server is out of reach or did not answer in time. */

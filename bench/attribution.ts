@@ -185,6 +185,7 @@ export async function attribution({ quick }: { quick: boolean }): Promise<Benchm
   const apiMs: number[] = [];
   let measured: Awaited<ReturnType<typeof measureCpu>>;
   let wall: Record<WallShare, number>;
+  let historiesRead: number;
   try {
     process.stderr.write(`attribution: ${rate} orders/s for ${seconds} s…\n`);
     measured = await measureCpu(serverPid(system.server.address), async () => {
@@ -197,6 +198,7 @@ export async function attribution({ quick }: { quick: boolean }): Promise<Benchm
       if (ids.push(workflowId) >= 100) break;
     }
     wall = await orderWallTime(system.client, ids);
+    historiesRead = ids.length;
   } finally {
     await system.stop();
   }
@@ -241,7 +243,7 @@ export async function attribution({ quick }: { quick: boolean }): Promise<Benchm
   ];
   return {
     name: 'attribution',
-    parameters: { rate, seconds, orders: amount, historiesRead: 100, quick },
+    parameters: { rate, seconds, orders: amount, historiesRead, quick },
     rows,
     plot: {
       title: {

@@ -50,15 +50,21 @@ function parseArguments(argv: readonly string[]): Options {
   };
 }
 
+/** How many histories the check holds, fetched and not yet replayed: what bounds its memory. */
+const readAhead = 256;
+
 /**
- * Pulls `source` from now on, `limit` items at most, whether or not anyone reads yet, and hands the items out in
- * order: the histories arrive while the code is bundled. Each is let go once handed out.
+ * Pulls `source` from now on, `limit` items at most and {@link readAhead} ahead of the reader, whether or not anyone
+ * reads yet, and hands the items out in order: the histories arrive while the code is bundled. Each is let go once
+ * handed out.
  */
 function prefetch<T>(source: AsyncIterable<T>, limit: number): AsyncIterable<T> {
   const items: (T | undefined)[] = [];
+  let handedOut = 0;
   let finished = false;
   let failure: { error: unknown } | undefined;
   let wake: (() => void) | undefined;
+  let room: (() => void) | undefined;
   const arrived = () => {
     wake?.();
     wake = undefined;
@@ -69,6 +75,7 @@ function prefetch<T>(source: AsyncIterable<T>, limit: number): AsyncIterable<T> 
         items.push(item);
         arrived();
         if (items.length >= limit) break;
+        while (items.length - handedOut >= readAhead) await new Promise<void>((resolve) => (room = resolve));
       }
     } catch (error) {
       failure = { error };
@@ -83,6 +90,9 @@ function prefetch<T>(source: AsyncIterable<T>, limit: number): AsyncIterable<T> 
         if (next < items.length) {
           const item = items[next] as T;
           items[next++] = undefined;
+          handedOut = next;
+          room?.();
+          room = undefined;
           yield item;
         } else if (failure) {
           throw failure.error;

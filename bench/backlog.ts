@@ -14,13 +14,15 @@ import { installQuietRuntime, percentile } from './report';
 
 /** The API's answer must stay within this, in every tenth of the load. */
 const p99TargetMs = 1000;
-/** The orders worker's workflow cache, in sagas: what its memory grows with, however long the backlog. */
-const workflowCacheSize = 1000;
 
 /** A process's resident memory, in MiB, from /proc. */
-function residentMiB(pid: number): number {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  return Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? NaN) / 1024;
+function residentMiB(pid: number): number | undefined {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    return Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? NaN) / 1024;
+  } catch {
+    return undefined; // the process has just exited
+  }
 }
 
 export async function backlog({ quick }: { quick: boolean }): Promise<BenchmarkResult> {
@@ -28,10 +30,9 @@ export async function backlog({ quick }: { quick: boolean }): Promise<BenchmarkR
   const orders = quick ? 100 : 10_000;
   const rate = quick ? 25 : 50;
   // The orders worker runs as a process of its own, as in production, so that its memory is its own.
-  const system = await startOrderSystem({
-    services: ['inventory', 'payments'],
-    env: { WORKFLOW_CACHE_SIZE: String(workflowCacheSize) },
-  });
+  const system = await startOrderSystem({ services: ['inventory', 'payments'] });
+  // What bounds the orders worker's memory: WORKFLOW_CACHE_SIZE, as the orders process reads it from the same env.
+  const { workflowCacheSize } = system.config;
   const began = performance.now();
   const seconds = () => (performance.now() - began) / 1000;
   const memory: { seconds: number; rssMiB: number }[] = [];
@@ -43,7 +44,14 @@ export async function backlog({ quick }: { quick: boolean }): Promise<BenchmarkR
   try {
     const ordersWorker = await startServiceProcess('orders', system.env);
     const pid = ordersWorker.child.pid!;
-    const sampling = setInterval(() => memory.push({ seconds: seconds(), rssMiB: residentMiB(pid) }), 1000);
+    let died: string | undefined;
+    void ordersWorker.exited.then(
+      (code) => (died = `the orders worker exited (${code}):\n${ordersWorker.output().slice(-4000)}`),
+    );
+    const sampling = setInterval(() => {
+      const rssMiB = died ? undefined : residentMiB(pid);
+      if (rssMiB !== undefined) memory.push({ seconds: seconds(), rssMiB });
+    }, 1000);
     const customerId = `bench-${randomUUID()}`;
     const query = `CustomerId = '${customerId}'`;
     try {
@@ -76,6 +84,7 @@ export async function backlog({ quick }: { quick: boolean }): Promise<BenchmarkR
       const done = `${query} AND SagaStatus = 'completed'`;
       while (completed < orders) {
         await new Promise((resolve) => setTimeout(resolve, 2000));
+        if (died) throw new Error(died);
         completed = (await system.client.workflow.count(done)).count;
         progress.push({ seconds: seconds() - backlogBuiltS, completed });
         process.stderr.write(`\rbacklog: ${completed}/${orders} completed (${seconds().toFixed(0)} s)   `);

@@ -147,7 +147,7 @@ const EnvSchema = z
     INVENTORY_TASK_QUEUE: taskQueue.default(defaultTaskQueues.inventory),
     PAYMENTS_TASK_QUEUE: taskQueue.default(defaultTaskQueues.payments),
     SHIPPING_TASK_QUEUE: taskQueue.default(defaultTaskQueues.shipping),
-    WORKFLOW_CACHE_SIZE: z.coerce.number().int().min(2).max(100_000).default(1000),
+    WORKFLOW_CACHE_SIZE: z.coerce.number().int().min(2).max(100_000).default(250),
     WORKFLOW_BUNDLE: z
       .string()
       .min(1)
@@ -227,7 +227,10 @@ export interface Config {
   workflowBundle: string | undefined;
   /**
    * How many sagas a worker keeps in memory between their workflow tasks (`maxCachedWorkflows`): what bounds a
-   * worker's memory however many sagas wait. One evicted runs again from its history at its next task. @default 1000
+   * worker's memory however many sagas wait. One evicted runs again from its history at its next task. Kept small
+   * on purpose: the SDK gives every cached workflow an AsyncLocalStorage, and Node 20 tags every promise created
+   * on the workflow thread with every one of them, so a cached saga's memory and each promise's cost grow with the
+   * cache (sdk-typescript#1432). @default 250
    */
   workflowCacheSize: number;
   embeddedServer: {

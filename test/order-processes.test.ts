@@ -263,6 +263,6 @@ describe('services as separate processes', () => {
         });
         expect(elapsedMs).toBeLessThan(1_000);
       }
-    }, 90_000);
+    }, 150_000);
   });
 });

@@ -96,7 +96,7 @@ export async function orderActivityRunning(
 
 /**
  * Waits until the order's saga has written `step` to its `SagaStep` search attribute: a saga started by
- * `startSaga` does so once it has run `publishStepAfter` (2 s), which takes a worker to run the timer's task.
+ * `startSaga` does so once it has run `publishStepAfter` (a minute), which takes a worker to run the timer's task.
  */
 export async function orderStepPublished(system: { client: Client }, orderId: string, step: string): Promise<void> {
   await eventually(
@@ -104,6 +104,6 @@ export async function orderStepPublished(system: { client: Client }, orderId: st
       const { typedSearchAttributes } = await system.client.workflow.getHandle(orderWorkflowId(orderId)).describe();
       return typedSearchAttributes.get(SagaStepKey) === step ? true : undefined;
     },
-    { timeoutMs: 30_000, intervalMs: 200 },
+    { timeoutMs: 90_000, intervalMs: 500 },
   );
 }

@@ -14,6 +14,7 @@ import { createLogger } from '../api/request-log';
 import { listen } from '../api/server';
 import { loadPayloadEncryption } from '../codec/data-converter';
 import { formatPayloadKey, generatePayloadKey } from '../codec/payload-keys';
+import type { PlaceOrderRequest } from '../api/orders/schema';
 import type { Config } from '../config';
 import { loadConfig } from '../config';
 import { orderRequest } from '../test/fixtures/orders';
@@ -98,7 +99,13 @@ export async function startOrderSystem(
 export async function placeOrders(
   apiUrl: string,
   customerId: string,
-  options: { amount: number; rate?: number; onResponse?: (status: number, ms: number) => void },
+  options: {
+    amount: number;
+    rate?: number;
+    /** What each order buys: the test fixture's two lines by default. */
+    items?: PlaceOrderRequest['items'];
+    onResponse?: (status: number, ms: number) => void;
+  },
 ): Promise<void> {
   const token = await customerToken(customerId);
   const { amount, rate } = options;
@@ -108,7 +115,7 @@ export async function placeOrders(
         url: `${apiUrl}/orders`,
         method: 'POST',
         headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-        body: JSON.stringify(orderRequest({ customerId })),
+        body: JSON.stringify(orderRequest({ customerId, ...(options.items ? { items: options.items } : {}) })),
         ...(rate ? { overallRate: rate } : {}),
         amount,
         connections: Math.max(10, rate ?? 0),
@@ -124,10 +131,21 @@ export async function placeOrders(
   });
 }
 
-/** Waits until `count(query)` reaches `amount`, writing `label` with the count on stderr. */
-export async function waitForCount(client: Client, query: string, amount: number, label: string): Promise<void> {
+/**
+ * Waits until `count(query)` reaches `amount`, writing `label` with the count on stderr. Throws as soon as any
+ * workflow matches `unexpected`, if given (orders that ended another way), rather than wait for ever.
+ */
+export async function waitForCount(
+  client: Client,
+  query: string,
+  amount: number,
+  label: string,
+  unexpected?: string,
+): Promise<void> {
   for (let count = 0; count < amount; count = (await client.workflow.count(query)).count) {
     process.stderr.write(`\r${label}: ${count}/${amount}   `);
+    const strays = unexpected ? (await client.workflow.count(unexpected)).count : 0;
+    if (strays > 0) throw new Error(`${label}: ${strays} matched ${unexpected} (${count}/${amount} as expected)`);
     await new Promise((resolve) => setTimeout(resolve, 500));
   }
   process.stderr.write(`\r${label}: ${amount}/${amount}\n`);

@@ -15,7 +15,7 @@ import { WithStartWorkflowOperation } from '@temporalio/client';
 import type { SearchAttributePair, TypedSearchAttributes } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
 import type { CompensationResolution, SagaState, StepError } from '../../workflows/saga';
-import { isDeadlineExceeded, isInvalidArgument, isNotFound } from './temporal-errors';
+import { isDeadlineExceeded, isInvalidArgument, isNotFound, isPastDeadline } from './temporal-errors';
 import {
   cancelSagaUpdate,
   resolveCompensationUpdate,
@@ -116,8 +116,9 @@ export async function startSagaAndWaitForStep<W extends Workflow>(
     ...startOptionsOf(options),
     workflowIdConflictPolicy: 'USE_EXISTING',
   });
+  const deadline = Date.now() + options.timeoutMs;
   try {
-    const state = await client.connection.withDeadline(Date.now() + options.timeoutMs, () =>
+    const state = await client.connection.withDeadline(deadline, () =>
       client.workflow.executeUpdateWithStart(waitForStepUpdate, {
         args: [{ step: options.step }],
         startWorkflowOperation,
@@ -128,7 +129,7 @@ export async function startSagaAndWaitForStep<W extends Workflow>(
     const failure = updateFailureOf(error);
     if (failure) return { outcome: 'failed', failure };
     if (isAlreadyStarted(error)) return outcomeOfEnded(await getSagaState(client, options.workflowId), options.step);
-    if (isDeadlineExceeded(error) && (await exists(client, options.workflowId))) return { outcome: 'pending' };
+    if (isPastDeadline(error, deadline) && (await exists(client, options.workflowId))) return { outcome: 'pending' };
     throw error;
   }
 }
@@ -412,14 +413,15 @@ export async function resolveCompensations(
   }
   const resolveNext = async (): Promise<void> => {
     for (let workflowId = workflowIds.shift(); workflowId; workflowId = workflowIds.shift()) {
+      const deadline = Date.now() + timeoutMs;
       try {
-        const outcome = await client.connection.withDeadline(Date.now() + timeoutMs, () =>
+        const outcome = await client.connection.withDeadline(deadline, () =>
           resolveCompensation(client, workflowId, resolution),
         );
         if (outcome.accepted) report.resolved.push({ workflowId, resolution: outcome.resolution });
         else report.refused.push({ workflowId, reason: outcome.reason });
       } catch (error) {
-        const reason = isDeadlineExceeded(error)
+        const reason = isPastDeadline(error, deadline)
           ? `No worker took the resolution within ${timeoutMs} ms.`
           : error instanceof Error
             ? error.message

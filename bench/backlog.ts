@@ -91,8 +91,9 @@ export async function backlog({ quick }: { quick: boolean }): Promise<BenchmarkR
         completed = (await system.client.workflow.count(done)).count;
         progress.push({ seconds: seconds() - backlogBuiltS, completed });
         process.stderr.write(`\rbacklog: ${completed}/${orders} completed (${seconds().toFixed(0)} s)   `);
-        // A minute without progress: the rest will not complete; the verdict says so.
-        if (progress.length > 30 && progress.at(-31)!.completed === completed) break;
+        // Five minutes without progress (samples every 2 s): the rest will not complete; the verdict says so. A
+        // large backlog drains in bursts, with a minute or more between them.
+        if (progress.length > 150 && progress.at(-151)!.completed === completed) break;
       }
       drainS = seconds() - backlogBuiltS;
       process.stderr.write('\n');

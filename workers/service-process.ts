@@ -35,11 +35,7 @@ export function runServiceProcess(create: (deps: ServiceDeps) => Promise<Service
           (service.workflows ? `; workflows: ${service.workflows}` : '') +
           ` (worker created in ${service.workerCreatedMs} ms)`,
       );
-      try {
-        await service.worker.run();
-      } finally {
-        await service.close();
-      }
+      await service.run();
     } finally {
       await connection.close();
       await nativeConnection.close();

@@ -39,9 +39,14 @@ export interface Service {
   workflows: string | undefined;
   /** How long `Worker.create` took: what a prebuilt workflow bundle shortens. */
   workerCreatedMs: number;
-  /** Releases the service's storage, once its worker has stopped. */
+  /** Runs the worker, and the service's {@link Companion} beside it, until the worker stops; then closes storage. */
+  run: () => Promise<void>;
+  /** Releases the service's storage, for a service that is not run. */
   close: () => Promise<void>;
 }
+
+/** Work a service does beside its worker, as long as the worker runs: it ends when `stopping` aborts. */
+export type Companion = (stopping: AbortSignal) => Promise<void>;
 
 /**
  * Workflow code: a path that the worker bundles at start (webpack, a second or more) with the saga interceptor, or
@@ -152,14 +157,15 @@ export async function openServiceDatabase<Schema>(
 }
 
 /**
- * Builds a service: opens its database, hands it to the service's activities, and creates a worker on the
- * service's own task queue. The database is closed if the worker cannot be created.
+ * Builds a service: opens its database, hands it to the service's activities (and its companion, if it has one),
+ * and creates a worker on the service's own task queue. The database is closed if the worker cannot be created.
  */
 export async function createService<Schema>(
   name: ServiceName,
   deps: ServiceDeps,
   migrations: Record<string, Migration>,
   options: (db: Kysely<Schema>) => Promise<Partial<WorkerOptions>> | Partial<WorkerOptions>,
+  companion?: (db: Kysely<Schema>) => Companion,
 ): Promise<Service> {
   const { db, location } = await openServiceDatabase<Schema>(name, deps.config, migrations);
   try {
@@ -180,6 +186,17 @@ export async function createService<Schema>(
       database: describeLocation(location),
       workflows: describeWorkflowSource(workerOptions),
       workerCreatedMs: Math.round(performance.now() - began),
+      run: async () => {
+        const stopping = new AbortController();
+        const beside = companion?.(db)(stopping.signal);
+        try {
+          await worker.run();
+        } finally {
+          stopping.abort();
+          await beside;
+          await db.destroy();
+        }
+      },
       close: () => db.destroy(),
     };
   } catch (error) {

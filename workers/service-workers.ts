@@ -39,15 +39,7 @@ export async function startServices(
     await Promise.all(services.map((service) => service.close()));
     throw error;
   }
-  const running = Promise.all(
-    services.map(async (service) => {
-      try {
-        await service.worker.run();
-      } finally {
-        await service.close();
-      }
-    }),
-  ).then(() => undefined);
+  const running = Promise.all(services.map((service) => service.run())).then(() => undefined);
   return {
     services,
     running,

@@ -70,14 +70,16 @@ const serviceActivity = {
 
 /**
  * Shipping answers when the shipment is decided, not when the request is taken: allow it hours. While it decides,
- * its `shipment` workflow heartbeats the step every 5 s; 30 s without a beat means the request was lost with its
- * worker (killed, say, before it started the shipment workflow), and the step is retried, which hands the same
- * shipment over again. Retries back off to 5 s at most, not a minute, since one costs shipping a few row reads: a
- * lost request holds the order up 35 s at most (the timeout and one retry interval), or until shipping is back.
+ * the shipping service heartbeats the step every 40 s, and hands over again on its own a request its worker recorded
+ * but died before handing over (activities/shipping/waiting-orders.ts). Two minutes without a beat means the request
+ * was lost before shipping recorded it, and the step is retried. The timeout is not shorter so that beats stay few:
+ * 10,000 waiting orders cost the server 100 a second (it was 30 s, with beats every 5 s from a keep-alive activity
+ * per shipment, which stalled such a backlog). Retries back off to 5 s at most, not a minute, since one costs
+ * shipping a few row reads. Changing the timeout needed no patch: replay does not compare activity options.
  */
 const shipmentDecision = {
   startToCloseTimeout: '6 hours',
-  heartbeatTimeout: '30 seconds',
+  heartbeatTimeout: '2 minutes',
   retry: { ...serviceActivity.retry, maximumInterval: '5 seconds' },
 } as const;
 

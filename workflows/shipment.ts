@@ -3,9 +3,9 @@
  * only hands the request over; this workflow decides, on shipping's time, whether the shipment goes out, and then
  * completes (or fails) the order's waiting activity by its task token.
  *
- * While it decides, a keep-alive activity heartbeats the order's activity, whose heartbeat timeout is how the order
- * notices a request that shipping lost: the keep-alive beats only while a shipment workflow runs on a live worker.
- * It is one long-running activity, not a timer and an activity per beat, so the history stays a few events long.
+ * While it decides, the shipping service heartbeats the order's waiting activity from its database (one loop per
+ * process: activities/shipping/waiting-orders.ts). Shipments started before
+ * {@link ShipmentPatch.OrdersKeptWaitingByService} ran a keep-alive activity of their own for that, and still do.
  */
 import {
   ActivityCancellationType,
@@ -30,6 +30,11 @@ export type ShipmentOutcome =
 export const ShipmentPatch = {
   /** Heartbeat the order's waiting activity while the shipment is decided. */
   KeepOrderWaiting: 'keep-order-waiting',
+  /**
+   * No keep-alive activity: the service beats waiting orders itself, since an activity slot and two beats per
+   * undecided shipment stalled a backlog of thousands.
+   */
+  OrdersKeptWaitingByService: 'orders-kept-waiting-by-service',
 } as const;
 
 const shipping = proxyActivities<ShippingActivities>({
@@ -38,7 +43,7 @@ const shipping = proxyActivities<ShippingActivities>({
 });
 
 /**
- * The keep-alive runs as long as the order may wait for one attempt (its 6 hours). Its heartbeat timeout is half the
+ * The keep-alive of shipments started before {@link ShipmentPatch.OrdersKeptWaitingByService}. It runs as long as the order may wait for one attempt (its 6 hours). Its heartbeat timeout is half the
  * order step's (30 s): a keep-alive lost with its worker is moved to a live one, and beats again, before the order's
  * attempt times out. Once cancelled it is waited for (it ends at its next beat at the latest), so that it never
  * reports to a closed workflow, which its worker would log as a warning.
@@ -60,6 +65,7 @@ async function decide(shipmentId: string): Promise<ShipmentOutcome> {
 }
 
 export async function shipment({ shipmentId }: ShipmentInput): Promise<ShipmentOutcome> {
+  if (patched(ShipmentPatch.OrdersKeptWaitingByService)) return decide(shipmentId);
   if (!patched(ShipmentPatch.KeepOrderWaiting)) return decide(shipmentId);
   const keepingAlive = new CancellationScope();
   const beating = keepingAlive.run(() => keepAlive.keepOrderWaiting({ shipmentId }));

@@ -5,9 +5,9 @@
  * shipment workflow decides: `dispatchShipment` completes the order's activity by its token, `rejectShipment`
  * fails it with `Undeliverable`. So the order is placed whether shipping is fast, slow or down.
  *
- * While the shipment is decided, `keepOrderWaiting` heartbeats the order's step by its token: the step has a
- * heartbeat timeout, so a request lost with its worker (killed after recording it, before starting the shipment
- * workflow) times out, and the order's retry of `requestShipment` hands the same shipment over again.
+ * While the shipment is decided, the service heartbeats the order's step by its token, and hands over again a
+ * request its worker recorded but died before handing over: one loop per process, from the database
+ * (`keepOrdersWaiting`, waiting-orders.ts).
  *
  * Addresses with postal code `00000` are accepted, then rejected by the shipment workflow (the undeliverable
  * path).
@@ -23,6 +23,7 @@ import type { ShippingAddress } from '../orders';
 import { runOnce, timestamp } from '../storage/idempotency';
 import type { ShipmentsTable, ShippingSchema } from './schema';
 import { ShipmentStatus } from './schema';
+import { beatOrderStep, handOver } from './waiting-orders';
 
 export interface ShippingDeps {
   db: Kysely<ShippingSchema>;
@@ -38,10 +39,9 @@ export interface ShippingDeps {
    */
   handOverDelayMs?: number;
   /**
-   * How many orders one worker keeps waiting at once. Each `keepOrderWaiting` holds an activity slot for as long as
-   * its shipment is undecided, so it must stay below the worker's activity slots: were every slot held by one, no
-   * shipment could be decided. Past it, a keep-alive is retried later, and its order's step may time out and be
-   * retried meanwhile. @default 50, half of the SDK's default slots
+   * How many orders one worker keeps waiting at once with the deprecated `keepOrderWaiting`: it holds an activity
+   * slot for as long as its shipment is undecided, so it must stay below the worker's activity slots. Past it, a
+   * keep-alive is retried later. @default 50, half of the SDK's default slots
    */
   maxOrdersKeptWaiting?: number;
 }
@@ -59,8 +59,8 @@ export type ShipmentAssessment = { deliverable: true } | { deliverable: false; r
 export const undeliverablePostalCode = '00000';
 
 /**
- * How often `keepOrderWaiting` heartbeats the order's step: six beats in its 30 s heartbeat timeout, so that a slow
- * beat or two never times a live request out.
+ * How often the deprecated `keepOrderWaiting` heartbeats the order's step: six beats in the 30 s heartbeat timeout
+ * of the steps it kept waiting, so that a slow beat or two never times a live request out.
  */
 const orderBeatIntervalMs = 5_000;
 
@@ -128,16 +128,6 @@ export function createShippingActivities({
     keepAlives.get(row.shipment_id)?.wake();
   }
 
-  /** Heartbeats the order's step by its token; a token whose attempt has ended is skipped. */
-  async function beatOrderStep(taskToken: string) {
-    try {
-      await client.activity.heartbeat(Buffer.from(taskToken, 'base64'));
-    } catch (error) {
-      // That attempt was settled, or timed out and is being retried: the next beat reads its retry's token.
-      if ((error as Error).name !== 'ActivityNotFoundError') throw error;
-    }
-  }
-
   return {
     async requestShipment(input: {
       idempotencyKey: string;
@@ -183,17 +173,14 @@ export function createShippingActivities({
         throw businessFailure(BusinessFailure.Undeliverable, row.rejection_reason ?? 'The shipment was rejected.');
       }
       if (handOverDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, handOverDelayMs));
-      await client.workflow.start('shipment', {
-        taskQueue,
-        workflowId: `shipment-${shipmentId}`,
-        args: [{ shipmentId }],
-        workflowIdConflictPolicy: 'USE_EXISTING',
-      });
+      await handOver({ db, client, taskQueue }, shipmentId);
       throw new CompleteAsyncError();
     },
 
     /**
-     * The shipment workflow's keep-alive: heartbeats itself and, by its token, the order's waiting step, every few
+     * @deprecated Only shipment workflows started before `ShipmentPatch.OrdersKeptWaitingByService` run it (and
+     * their retries need it registered); delete it once none of those runs. The shipment workflow's keep-alive:
+     * heartbeats itself and, by its token, the order's waiting step, every few
      * seconds while the shipment is undecided. The token is read afresh on every beat, since a retried step stores a
      * new one. Ends once the shipment is decided: at once when the decision is taken in this process, else at the
      * next beat, or when the shipment workflow cancels it.
@@ -214,7 +201,7 @@ export function createShippingActivities({
           const row = await shipmentRow(shipmentId);
           if (row.status !== ShipmentStatus.Requested) return;
           context.heartbeat();
-          await beatOrderStep(row.task_token);
+          await beatOrderStep(client, row.task_token);
           await nextBeat(context.cancellationSignal, (wake) => (keepAlive.wake = wake));
         }
       } finally {

@@ -1,5 +1,6 @@
 /** The shipping service's database: shipments, and the token of the order activity each one will complete. */
 import type { Kysely, Migration } from 'kysely';
+import { sql } from 'kysely';
 import type { IdempotencySchema } from '../storage/idempotency';
 import { addIdempotencyFencing, createIdempotencyKeys } from '../storage/idempotency';
 
@@ -24,6 +25,10 @@ export interface ShipmentsTable {
   items: string;
   /** Base64 task token of the order's live `requestShipment` attempt, completed when the shipment is decided. */
   task_token: string;
+  /** When its `shipment` workflow was started; null until then (a request lost before it is handed over again). */
+  handed_over_at: string | null;
+  /** When the order's waiting step was last heartbeaten from this row (`keepOrdersWaiting`). */
+  beaten_at: string | null;
   tracking_number: string | null;
   rejection_reason: string | null;
   created_at: string;
@@ -56,4 +61,13 @@ export const shippingMigrations: Record<string, Migration> = {
     },
   },
   '002_idempotency_fencing': addIdempotencyFencing,
+  '003_orders_kept_waiting': {
+    async up(db: Kysely<unknown>) {
+      await db.schema.alterTable('shipments').addColumn('handed_over_at', 'text').execute();
+      await db.schema.alterTable('shipments').addColumn('beaten_at', 'text').execute();
+      // Requests taken before this migration were all handed over (or are retried, which hands them over).
+      await sql`update shipments set handed_over_at = created_at`.execute(db);
+      await db.schema.createIndex('shipments_by_status').on('shipments').column('status').execute();
+    },
+  },
 };

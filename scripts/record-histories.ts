@@ -43,7 +43,7 @@ export interface FixtureEntry {
   tag: string;
   scenario: string;
   file: string;
-  workflowType: 'placeOrder' | 'scriptedSaga';
+  workflowType: 'placeOrder' | 'scriptedSaga' | 'shipment';
   workflowId: string;
   /** How the recorded run ended, or `running`. */
   status: string;
@@ -60,6 +60,8 @@ interface Recorder {
   saga: (input: ScriptedSagaInput) => Promise<string>;
   until: (workflowId: string, predicate: (state: Awaited<ReturnType<typeof getSagaState>>) => boolean) => Promise<void>;
   startShipping: () => Promise<void>;
+  /** The `shipment` workflow started last, once the order saga `workflowId` has ended. */
+  lastShipment: (workflowId: string) => Promise<string>;
 }
 
 /** Each scenario starts its saga, drives it, and says whether to wait for its end. */
@@ -125,6 +127,16 @@ const scenarios: { name: string; run: (recorder: Recorder) => Promise<{ workflow
         if (!outcome.accepted) throw new Error(`The resolution was refused: ${outcome.reason}`);
         return { workflowId };
       },
+    },
+    {
+      name: 'shipment-dispatched',
+      run: async ({ order, lastShipment }) => ({ workflowId: await lastShipment(await order()) }),
+    },
+    {
+      name: 'shipment-rejected',
+      run: async ({ order, lastShipment }) => ({
+        workflowId: await lastShipment(await order({ shippingAddress: undeliverableAddress })),
+      }),
     },
     {
       name: 'saga-escalated-then-resolved',
@@ -252,6 +264,18 @@ async function main(): Promise<void> {
     },
     startShipping: async () => {
       running.push(await startServices(deps, { only: ['shipping'] }));
+    },
+    lastShipment: async (workflowId) => {
+      await client.workflow
+        .getHandle(workflowId)
+        .result()
+        .catch(() => undefined);
+      let last: { workflowId: string; startTime: Date } | undefined;
+      for await (const execution of client.workflow.list({ query: "WorkflowType = 'shipment'" })) {
+        if (!last || execution.startTime > last.startTime) last = execution;
+      }
+      if (!last) throw new Error(`No shipment workflow was started for ${workflowId}`);
+      return last.workflowId;
     },
   };
 

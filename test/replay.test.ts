@@ -31,6 +31,7 @@ describe('replaying the recorded histories', () => {
   const bundles: Record<FixtureEntry['workflowType'], string> = {
     placeOrder: workflowBundlePath,
     scriptedSaga: sagaBundlePath,
+    shipment: workflowBundlePath,
   };
 
   const tags = [...new Set(manifest.map((entry) => entry.tag))];
@@ -42,7 +43,11 @@ describe('replaying the recorded histories', () => {
   it.each(tags)('has a history for every scenario in %s', (tag) => {
     const recorded = manifest.filter((entry) => entry.tag === tag);
     // Scenarios added later, by the first tag that records them (tags sort in the order they were recorded).
-    const addedIn: Record<string, string> = { 'order-refund-escalated-then-retried': 'v5-escalate-compensations' };
+    const addedIn: Record<string, string> = {
+      'order-refund-escalated-then-retried': 'v5-escalate-compensations',
+      'shipment-dispatched': 'v8-shipment-keep-alive',
+      'shipment-rejected': 'v8-shipment-keep-alive',
+    };
     const later = Object.entries(addedIn).flatMap(([scenario, since]) => (tag >= since ? [scenario] : []));
     expect(recorded.map((entry) => entry.scenario).sort()).toEqual(
       [
@@ -74,6 +79,15 @@ describe('replaying the recorded histories', () => {
     expect(markers(completed('v1-before-fraud-check'))).toEqual([]);
     expect(scheduled(completed('v2-fraud-check'))).toContain('screenPayment');
     expect(markers(completed('v2-fraud-check'))).toEqual(['core_patch']);
+  });
+
+  it('keeps shipments from before the service kept orders waiting (a keep-alive activity each) and after it', () => {
+    const dispatched = (tag: string) =>
+      historyOf(manifest.find((entry) => entry.tag === tag && entry.scenario === 'shipment-dispatched')!);
+    const scheduled = (history: HistoryJson) =>
+      (history.events ?? []).flatMap((event) => event.activityTaskScheduledEventAttributes?.activityType?.name ?? []);
+    expect(scheduled(dispatched('v8-shipment-keep-alive'))).toContain('keepOrderWaiting');
+    expect(scheduled(dispatched('v9-orders-kept-waiting-by-service'))).toEqual(['assessShipment', 'dispatchShipment']);
   });
 
   it.each(manifest.map((entry) => [`${entry.tag}/${entry.scenario}`, entry] as const))(

@@ -1,6 +1,6 @@
 /**
  * throughput: completed orders per second, end to end through the API, at rising fixed rates, with the API's p99
- * at each; against the ceiling of a bare worker running what an order runs (bare-order.ts: two workflows, eleven
+ * at each; against the ceiling of a bare worker running what an order runs (bare-order.ts: two workflows, ten
  * no-op activities, one completed by task token), on the same server, in the same run.
  */
 import { randomUUID } from 'node:crypto';
@@ -15,7 +15,7 @@ import { horizontalLine } from './plot';
 import type { BenchmarkResult } from './report';
 import { installQuietRuntime, percentile } from './report';
 
-/** Activities one completed order runs: 8 in the saga, 3 in its shipment workflow. */
+/** Activities one completed order runs: 8 in the saga, 2 in its shipment workflow. */
 const activitiesPerOrder = bareOrderShape.before + 1 + bareOrderShape.after + bareOrderShape.inShipment;
 /** The API's answer must stay within this at a rate for the rate to count as held. */
 const p99TargetMs = 1000;

@@ -8,6 +8,9 @@ if (!process.env.TEST_POSTGRES_URL) {
 }
 module.exports = {
   ...require('./jest.config.js'),
-  testMatch: ['<rootDir>/test/{place-order,order-*,api-orders,shipping-recovery}.test.ts', '<rootDir>/test/on-postgres/**/*.test.ts'],
+  testMatch: [
+    '<rootDir>/test/{place-order,order-*,api-orders,shipping-recovery}.test.ts',
+    '<rootDir>/test/on-postgres/**/*.test.ts',
+  ],
   testPathIgnorePatterns: ['/node_modules/'],
 };

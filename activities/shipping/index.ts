@@ -180,8 +180,8 @@ export function createShippingActivities({
     /**
      * @deprecated Only shipment workflows started before `ShipmentPatch.OrdersKeptWaitingByService` run it (and
      * their retries need it registered); delete it once none of those runs. The shipment workflow's keep-alive:
-     * heartbeats itself and, by its token, the order's waiting step, every few
-     * seconds while the shipment is undecided. The token is read afresh on every beat, since a retried step stores a
+     * heartbeats itself and, by its token, the order's waiting step, every few seconds while the shipment is
+     * undecided. The token is read afresh on every beat, since a retried step stores a
      * new one. Ends once the shipment is decided: at once when the decision is taken in this process, else at the
      * next beat, or when the shipment workflow cancels it.
      */

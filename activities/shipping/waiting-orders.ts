@@ -17,6 +17,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Client } from '@temporalio/client';
 import type { Kysely } from 'kysely';
+import { sql } from 'kysely';
 import { timestamp } from '../storage/idempotency';
 import type { ShippingSchema } from './schema';
 import { ShipmentStatus } from './schema';
@@ -96,22 +97,34 @@ async function handOverStranded(deps: WaitingOrdersDeps, handOverAfterMs: number
   for (const { shipment_id } of stranded) await handOver(deps, shipment_id);
 }
 
-/** Claims the waiting orders due a beat, oldest beat first, and heartbeats their steps. */
+/**
+ * Claims the waiting orders due a beat, oldest beat first, and heartbeats their steps. Reads first, so that a round
+ * with nothing due (the usual case) takes no write lock; the claim re-checks that each row is still due, so a row
+ * that another process claimed meanwhile is not beaten twice.
+ */
 async function beatDueOrders(deps: WaitingOrdersDeps, beatIntervalMs: number, maxBeats: number): Promise<void> {
   const due = new Date(Date.now() - beatIntervalMs).toISOString();
+  const lastBeat = sql<string>`coalesce(beaten_at, handed_over_at)`;
+  const dueRows = await deps.db
+    .selectFrom('shipments')
+    .select('shipment_id')
+    .where('status', '=', ShipmentStatus.Requested)
+    .where('handed_over_at', 'is not', null)
+    .where(lastBeat, '<', due)
+    .orderBy(lastBeat)
+    .limit(maxBeats)
+    .execute();
+  if (dueRows.length === 0) return;
   const claimed = await deps.db
     .updateTable('shipments')
     .set({ beaten_at: timestamp() })
-    .where('shipment_id', 'in', (eb) =>
-      eb
-        .selectFrom('shipments')
-        .select('shipment_id')
-        .where('status', '=', ShipmentStatus.Requested)
-        .where('handed_over_at', 'is not', null)
-        .where(eb.fn.coalesce('beaten_at', 'handed_over_at'), '<', due)
-        .orderBy(eb.fn.coalesce('beaten_at', 'handed_over_at'))
-        .limit(maxBeats),
+    .where(
+      'shipment_id',
+      'in',
+      dueRows.map((row) => row.shipment_id),
     )
+    .where('status', '=', ShipmentStatus.Requested)
+    .where(lastBeat, '<', due)
     .returning('task_token')
     .execute();
   const beats = await Promise.allSettled(claimed.map((row) => beatOrderStep(deps.client, row.task_token)));

@@ -148,6 +148,7 @@ const EnvSchema = z
     PAYMENTS_TASK_QUEUE: taskQueue.default(defaultTaskQueues.payments),
     SHIPPING_TASK_QUEUE: taskQueue.default(defaultTaskQueues.shipping),
     WORKFLOW_CACHE_SIZE: z.coerce.number().int().min(2).max(100_000).default(250),
+    WORKFLOW_STACK_TRACES: z.enum(['on', 'off']).default('off'),
     WORKFLOW_BUNDLE: z
       .string()
       .min(1)
@@ -233,6 +234,12 @@ export interface Config {
    * cache (sdk-typescript#1432). @default 250
    */
   workflowCacheSize: number;
+  /**
+   * Whether the workers record a stack trace for every promise a saga creates, for the Web UI's Stack Trace tab
+   * (the `__stack_trace` query). Off, that query answers "not enabled" and a workflow thread does about twice the
+   * work; errors keep their stacks either way (workers/saga/stack-traces.ts). @default false
+   */
+  workflowStackTraces: boolean;
   embeddedServer: {
     /** gRPC port of the embedded dev server. @default 7233 */
     port: number;
@@ -347,6 +354,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
         ? vars.WORKFLOW_BUNDLE
         : path.resolve(vars.WORKFLOW_BUNDLE),
     workflowCacheSize: vars.WORKFLOW_CACHE_SIZE,
+    workflowStackTraces: vars.WORKFLOW_STACK_TRACES === 'on',
     embeddedServer: {
       port: vars.TEMPORAL_PORT,
       uiPort: vars.TEMPORAL_UI_PORT,

@@ -15,7 +15,7 @@ import type { Config } from '../config';
 import { StartupError } from '../config/startup';
 import { causeChain, isCompensatedEnding } from '../workflows/saga';
 import type { ServiceName } from '../workflows/task-queues';
-import { sagaInterceptorModules } from './saga';
+import { sagaInterceptorModules, withoutWorkflowStackTraces } from './saga';
 
 export type { ServiceName } from '../workflows/task-queues';
 
@@ -170,6 +170,7 @@ export async function createService<Schema>(
   const { db, location } = await openServiceDatabase<Schema>(name, deps.config, migrations);
   try {
     const workerOptions = await options(db);
+    if (!deps.config.workflowStackTraces) withoutWorkflowStackTraces();
     const began = performance.now();
     const worker = await Worker.create({
       ...serviceWorkerOptions,

@@ -11,8 +11,10 @@
  * ```
  *
  * Sagas count their starts and outcomes on the worker's metrics (`saga_started`, `saga_completed`, …) by
- * themselves; {@link startNeedsAttentionGauge} adds how many wait for an operator now.
+ * themselves; {@link startNeedsAttentionGauge} adds how many wait for an operator now. A worker runs its workflows at about twice the
+ * rate without the SDK's stack traces for the Web UI's Stack Trace tab: {@link withoutWorkflowStackTraces}.
  */
 export { sagaInterceptorModules } from './interceptors';
 export { startNeedsAttentionGauge } from './needs-attention';
+export { withoutWorkflowStackTraces } from './stack-traces';
 export { registerSearchAttributes, SearchAttributeConflictError, sagaSearchAttributeKeys } from './search-attributes';

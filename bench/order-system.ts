@@ -21,6 +21,7 @@ import { orderRequest } from '../test/fixtures/orders';
 import { customerToken, testTokenSettings } from '../test/tokens';
 import type { DevServer } from '../workers/dev-server';
 import { startDevServer } from '../workers/dev-server';
+import { withoutWorkflowStackTraces } from '../workers/saga';
 import type { ServiceName } from '../workers/service-worker';
 import type { RunningServices } from '../workers/service-workers';
 import { startServices } from '../workers/service-workers';
@@ -55,6 +56,8 @@ export async function startOrderSystem(
     DATA_DIR: dataDir,
   };
   const config = loadConfig(env);
+  // Every worker of the run (the benchmarks' own bare ones too) as the services run theirs.
+  if (!config.workflowStackTraces) withoutWorkflowStackTraces();
   const { dataConverter } = await loadPayloadEncryption(config);
   const nativeConnection = await NativeConnection.connect({ address: server.address });
   const connection = await Connection.connect({ address: server.address });

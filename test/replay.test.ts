@@ -42,13 +42,16 @@ describe('replaying the recorded histories', () => {
 
   it.each(tags)('has a history for every scenario in %s', (tag) => {
     const recorded = manifest.filter((entry) => entry.tag === tag);
-    // Scenarios added later, by the first tag that records them (tags sort in the order they were recorded).
+    // Scenarios added later, by the first tag that records them (tags are numbered in the order they were recorded).
     const addedIn: Record<string, string> = {
       'order-refund-escalated-then-retried': 'v5-escalate-compensations',
       'shipment-dispatched': 'v8-shipment-keep-alive',
       'shipment-rejected': 'v8-shipment-keep-alive',
     };
-    const later = Object.entries(addedIn).flatMap(([scenario, since]) => (tag >= since ? [scenario] : []));
+    const numberOf = (name: string) => Number(/^v(\d+)-/.exec(name)?.[1]);
+    const later = Object.entries(addedIn).flatMap(([scenario, since]) =>
+      numberOf(tag) >= numberOf(since) ? [scenario] : [],
+    );
     expect(recorded.map((entry) => entry.scenario).sort()).toEqual(
       [
         'order-awaiting-shipment',
@@ -88,6 +91,12 @@ describe('replaying the recorded histories', () => {
       (history.events ?? []).flatMap((event) => event.activityTaskScheduledEventAttributes?.activityType?.name ?? []);
     expect(scheduled(dispatched('v8-shipment-keep-alive'))).toContain('keepOrderWaiting');
     expect(scheduled(dispatched('v9-orders-kept-waiting-by-service'))).toEqual(['assessShipment', 'dispatchShipment']);
+    // From version 2 in its input, a shipment runs that change without asking patched(): no marker.
+    const markers = (history: HistoryJson) =>
+      (history.events ?? []).flatMap((event) => event.markerRecordedEventAttributes?.markerName ?? []);
+    expect(markers(dispatched('v9-orders-kept-waiting-by-service'))).toEqual(['core_patch']);
+    expect(markers(dispatched('v10-shipment-version'))).toEqual([]);
+    expect(scheduled(dispatched('v10-shipment-version'))).toEqual(['assessShipment', 'dispatchShipment']);
   });
 
   it.each(manifest.map((entry) => [`${entry.tag}/${entry.scenario}`, entry] as const))(

@@ -18,6 +18,8 @@ import type { ShipmentDispatched, ShippingActivities } from '../activities/shipp
 
 export interface ShipmentInput {
   shipmentId: string;
+  /** The version its starter ran (shipment-version.ts); none in shipments started before there was one. */
+  version?: number;
 }
 
 export type ShipmentOutcome =
@@ -64,8 +66,10 @@ async function decide(shipmentId: string): Promise<ShipmentOutcome> {
   return { status: 'dispatched', ...(await shipping.dispatchShipment({ shipmentId })) };
 }
 
-export async function shipment({ shipmentId }: ShipmentInput): Promise<ShipmentOutcome> {
-  if (patched(ShipmentPatch.OrdersKeptWaitingByService)) return decide(shipmentId);
+export async function shipment({ shipmentId, version = 0 }: ShipmentInput): Promise<ShipmentOutcome> {
+  // Started at version 2 or later: the patch applies, unasked. A literal, not shipmentVersion: a shipment started
+  // at 2 must take this path for ever, whatever version later shipments start at.
+  if (version >= 2 || patched(ShipmentPatch.OrdersKeptWaitingByService)) return decide(shipmentId);
   if (!patched(ShipmentPatch.KeepOrderWaiting)) return decide(shipmentId);
   const keepingAlive = new CancellationScope();
   const beating = keepingAlive.run(() => keepAlive.keepOrderWaiting({ shipmentId }));

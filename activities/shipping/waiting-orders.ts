@@ -18,6 +18,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Client } from '@temporalio/client';
 import type { Kysely } from 'kysely';
 import { sql } from 'kysely';
+import type { ShipmentInput } from '../../workflows/shipment';
+import { shipmentVersion } from '../../workflows/shipment-version';
 import { timestamp } from '../storage/idempotency';
 import type { ShippingSchema } from './schema';
 import { ShipmentStatus } from './schema';
@@ -73,7 +75,7 @@ export async function handOver(
   await client.workflow.start('shipment', {
     taskQueue,
     workflowId: `shipment-${shipmentId}`,
-    args: [{ shipmentId }],
+    args: [{ shipmentId, version: shipmentVersion } satisfies ShipmentInput],
     workflowIdConflictPolicy: 'USE_EXISTING',
   });
   await db

@@ -1,7 +1,8 @@
 /**
  * throughput: completed orders per second, end to end through the API, at rising fixed rates, with the API's p99
  * at each; against the ceiling of a bare worker running what an order runs (bare-order.ts: two workflows, ten
- * no-op activities, one completed by task token), on the same server, in the same run.
+ * no-op activities, one completed by task token), on the same server, in the same run: before the orders and
+ * after them, the ceiling being the mean of the two.
  */
 import { randomUUID } from 'node:crypto';
 import { CompleteAsyncError, Context } from '@temporalio/activity';
@@ -60,19 +61,14 @@ export async function throughput({ quick }: { quick: boolean }): Promise<Benchma
   const rates = quick ? [5] : [5, 10, 20, 30];
   const seconds = quick ? 3 : 15;
   const bareOrders = quick ? 20 : 300;
-  const rows: BenchmarkResult['rows'] = [];
-  // The bare worker first, alone on the server; then the order system's services.
+  const orderRows: { system: string; rate: number; apiP99Ms: number; completedPerSecond: number }[] = [];
+  // The bare worker first, alone on the server; then the order system's services; then the bare worker again, on
+  // the server the orders left (its history and visibility tables fuller): the ceiling is the mean of the two.
   const system = await startOrderSystem({ services: [] });
-  let ceiling: number;
+  let before: number;
+  let after: number;
   try {
-    ceiling = await bareCeiling(system, bareOrders);
-    rows.push({
-      system: `bare worker, an order's shape`,
-      rate: 'as fast as it goes',
-      apiP99Ms: '—',
-      completedPerSecond: ceiling,
-      ofCeiling: '100 %',
-    });
+    before = await bareCeiling(system, bareOrders);
     await system.startServices(allServices);
     for (const rate of rates) {
       process.stderr.write(`throughput: ${rate} orders/s for ${seconds} s…\n`);
@@ -84,22 +80,39 @@ export async function throughput({ quick }: { quick: boolean }): Promise<Benchma
       const completed = `CustomerId = '${customerId}' AND SagaStatus = 'completed'`;
       await waitForCount(system.client, completed, amount, 'throughput: completed');
       const completedPerSecond = amount / ((performance.now() - began) / 1000);
-      rows.push({
+      orderRows.push({
         system: 'orders through the API',
         rate,
         apiP99Ms: percentile(latencies, 99),
         completedPerSecond,
-        ofCeiling: `${((completedPerSecond / ceiling) * 100).toFixed(0)} %`,
       });
     }
+    process.stderr.write('throughput: the bare worker again…\n');
+    after = await bareCeiling(system, bareOrders);
   } finally {
     await system.stop();
   }
+  const ceiling = (before + after) / 2;
+  const bare = (when: string, completedPerSecond: number) => ({
+    system: `bare worker, an order's shape, ${when}`,
+    rate: 'as fast as it goes',
+    apiP99Ms: '—',
+    completedPerSecond,
+    ofCeiling: `${((completedPerSecond / ceiling) * 100).toFixed(0)} %`,
+  });
+  const rows: BenchmarkResult['rows'] = [
+    bare('before the orders', before),
+    bare('after them', after),
+    ...orderRows.map((row) => ({
+      ...row,
+      ofCeiling: `${((row.completedPerSecond / ceiling) * 100).toFixed(0)} %`,
+    })),
+  ];
   const held = rows.filter((row) => row.system === 'orders through the API' && Number(row.apiP99Ms) <= p99TargetMs);
   const best = held.at(-1);
   return {
     name: 'throughput',
-    parameters: { rates, secondsPerRate: seconds, activitiesPerOrder, p99TargetMs, quick },
+    parameters: { rates, secondsPerRate: seconds, activitiesPerOrder, p99TargetMs, ceiling, quick },
     rows,
     plot: {
       title: `Orders end to end (${activitiesPerOrder} activities each), ${seconds} s per offered rate`,
@@ -114,7 +127,7 @@ export async function throughput({ quick }: { quick: boolean }): Promise<Benchma
                 y: { field: 'completedPerSecond', type: 'quantitative', title: 'completed (orders/s)' },
               },
             },
-            ...horizontalLine(ceiling, `bare worker ceiling ${ceiling.toFixed(1)}/s`),
+            ...horizontalLine(ceiling, `bare worker ceiling ${ceiling.toFixed(1)}/s (mean)`),
           ],
           width: 300,
           height: 220,

@@ -11,8 +11,9 @@
  * ```
  *
  * Sagas count their starts and outcomes on the worker's metrics (`saga_started`, `saga_completed`, …) by
- * themselves; {@link startNeedsAttentionGauge} adds how many wait for an operator now. A worker runs its workflows at about twice the
- * rate without the SDK's stack traces for the Web UI's Stack Trace tab: {@link withoutWorkflowStackTraces}.
+ * themselves; {@link startNeedsAttentionGauge} adds how many wait for an operator now. Without the SDK's stack
+ * traces for the Web UI's Stack Trace tab, a worker's workflow thread does about half the work:
+ * {@link withoutWorkflowStackTraces}.
  */
 export { sagaInterceptorModules } from './interceptors';
 export { startNeedsAttentionGauge } from './needs-attention';

@@ -16,16 +16,19 @@ import workerThreads from 'node:worker_threads';
 /** Where the SDK's workflow threads start: each installs the hooks in `vmShared` before it runs a workflow. */
 const workflowThreadFile = /[\\/]@temporalio[\\/]worker[\\/]lib[\\/]workflow[\\/]workflow-worker-thread\.js$/;
 
+interface GlobalHandlers {
+  setPromiseHook(): void;
+  stopPromiseHook(): void;
+  promiseHookInstalled: boolean;
+}
+
 /**
- * Installs the SDK's hooks in a thread (its own install is then a no-op) and stops the promise hook; workflows read
- * `promiseHookInstalled` to answer the query ("not enabled", rather than an empty list of stacks). Plain JavaScript,
- * since a workflow thread runs it before anything else.
+ * Keeps the SDK from installing its promise hook in a thread: its install (once per thread, as a workflow worker
+ * or replayer is created) still sets the source-mapping stack formatter, and `promiseHookInstalled` stays false, so
+ * that workflows answer the query "not enabled". Plain JavaScript, since a workflow thread runs it first.
  */
-const stopPromiseHook = (vmShared: string) =>
-  `const { globalHandlers } = require(${JSON.stringify(vmShared)});
-   globalHandlers.install();
-   globalHandlers.stopPromiseHook();
-   globalHandlers.promiseHookInstalled = false;`;
+const skipPromiseHook = (vmShared: string) =>
+  `require(${JSON.stringify(vmShared)}).globalHandlers.setPromiseHook = () => {};`;
 
 let off = false;
 
@@ -38,24 +41,24 @@ export function withoutWorkflowStackTraces(): boolean {
   let vmShared: string;
   try {
     vmShared = require.resolve('@temporalio/worker/lib/workflow/vm-shared');
-    // The same as a workflow thread runs below, here, where replay runs workflows.
+    // This thread, where replay runs workflows; nothing else of it changes (its errors' stacks are Node's own).
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const { globalHandlers } = require(vmShared) as {
-      globalHandlers: { install(): void; stopPromiseHook(): void; promiseHookInstalled: boolean };
-    };
-    globalHandlers.install();
-    globalHandlers.stopPromiseHook();
-    globalHandlers.promiseHookInstalled = false;
+    const { globalHandlers } = require(vmShared) as { globalHandlers: GlobalHandlers };
+    globalHandlers.setPromiseHook = () => undefined;
+    if (globalHandlers.promiseHookInstalled) {
+      globalHandlers.stopPromiseHook(); // a replay ran here before
+      globalHandlers.promiseHookInstalled = false;
+    }
   } catch {
     return false;
   }
   const SdkWorker = workerThreads.Worker;
   // The SDK starts its workflow threads from a file of its own, with no options to add a preload: such a thread
-  // starts from a line of code instead, which stops the hook and then loads that file, as the SDK would have.
+  // starts from a line of code instead, which skips the hook and then loads that file, as the SDK would have.
   class WorkflowThread extends SdkWorker {
     constructor(filename: string | URL, options?: workerThreads.WorkerOptions) {
       if (typeof filename === 'string' && workflowThreadFile.test(filename) && !options?.eval) {
-        super(`${stopPromiseHook(vmShared)}\nrequire(${JSON.stringify(filename)});`, { ...options, eval: true });
+        super(`${skipPromiseHook(vmShared)}\nrequire(${JSON.stringify(filename)});`, { ...options, eval: true });
       } else {
         super(filename, options);
       }

@@ -13,6 +13,7 @@ import {
   isCancellation,
   patched,
   proxyActivities,
+  workflowInfo,
 } from '@temporalio/workflow';
 import type { ShipmentDispatched, ShippingActivities } from '../activities/shipping';
 
@@ -67,9 +68,15 @@ async function decide(shipmentId: string): Promise<ShipmentOutcome> {
 }
 
 export async function shipment({ shipmentId, version = 0 }: ShipmentInput): Promise<ShipmentOutcome> {
-  // Started at version 2 or later: the patch applies, unasked. A literal, not shipmentVersion: a shipment started
-  // at 2 must take this path for ever, whatever version later shipments start at.
-  if (version >= 2 || patched(ShipmentPatch.OrdersKeptWaitingByService)) return decide(shipmentId);
+  // Started at version 2 or later (a literal, not shipmentVersion: such a shipment takes this path for ever): the
+  // patch applies, unasked, so no marker. But during a rolling deploy a shipping worker of the version before may
+  // have run its first task and asked, leaving a marker; replaying, take it (patched() then sends no command when
+  // the history has none).
+  if (version >= 2) {
+    if (workflowInfo().unsafe.isReplaying) patched(ShipmentPatch.OrdersKeptWaitingByService);
+    return decide(shipmentId);
+  }
+  if (patched(ShipmentPatch.OrdersKeptWaitingByService)) return decide(shipmentId);
   if (!patched(ShipmentPatch.KeepOrderWaiting)) return decide(shipmentId);
   const keepingAlive = new CancellationScope();
   const beating = keepingAlive.run(() => keepAlive.keepOrderWaiting({ shipmentId }));

@@ -11,9 +11,9 @@
  * ```
  *
  * Sagas count their starts and outcomes on the worker's metrics (`saga_started`, `saga_completed`, …) by
- * themselves; {@link startNeedsAttentionGauge} adds how many wait for an operator now. Without the SDK's stack
- * traces for the Web UI's Stack Trace tab, a worker's workflow thread does about half the work:
- * {@link withoutWorkflowStackTraces}.
+ * themselves; {@link startNeedsAttentionGauge} adds how many wait for an operator now. The SDK's stack traces
+ * for the Web UI's Stack Trace tab cost a workflow thread a quarter to over half of its CPU:
+ * {@link withoutWorkflowStackTraces} turns them off.
  */
 export { sagaInterceptorModules } from './interceptors';
 export { startNeedsAttentionGauge } from './needs-attention';

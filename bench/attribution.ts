@@ -155,23 +155,29 @@ interface ProfileNode {
   callFrame: { functionName: string; url: string };
 }
 
-/** Measures the CPU spent while `work` runs: per thread group, the server's, and the main thread's profile. */
-export async function measureCpu<T>(serverProcess: number | undefined, work: () => Promise<T>) {
-  const session = new Session();
-  session.connect();
-  await session.post('Profiler.enable');
-  await session.post('Profiler.start');
+/** Measures the CPU spent while `work` runs: per thread group of this process, and the server's. */
+export async function measureThreadCpu<T>(serverProcess: number | undefined, work: () => Promise<T>) {
   const threadsBefore = threadCpuMs();
   const serverBefore = serverProcess ? processCpuMs(serverProcess) : NaN;
   const result = await work();
   const threadsAfter = threadCpuMs();
   const serverMs = serverProcess ? processCpuMs(serverProcess) - serverBefore : NaN;
-  const { profile } = await session.post('Profiler.stop');
-  session.disconnect();
   const threads = Object.fromEntries(
     Object.entries(threadsAfter).map(([group, ms]) => [group, ms - (threadsBefore[group] ?? 0)]),
   );
-  return { result, threads, serverMs, mainThread: profileShares(profile) };
+  return { result, threads, serverMs };
+}
+
+/** {@link measureThreadCpu}, and a profile of the main thread meanwhile. */
+export async function measureCpu<T>(serverProcess: number | undefined, work: () => Promise<T>) {
+  const session = new Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.start');
+  const measured = await measureThreadCpu(serverProcess, work);
+  const { profile } = await session.post('Profiler.stop');
+  session.disconnect();
+  return { ...measured, mainThread: profileShares(profile) };
 }
 
 export async function attribution({ quick }: { quick: boolean }): Promise<BenchmarkResult> {

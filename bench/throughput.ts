@@ -2,12 +2,14 @@
  * throughput: completed orders per second, end to end through the API, at rising fixed rates, with the API's p99
  * at each; against the ceiling of a bare worker running what an order runs (bare-order.ts: two workflows, ten
  * no-op activities, one completed by task token), on the same server, in the same run: before the orders and
- * after them, the ceiling being the mean of the two.
+ * after them, the ceiling being the mean of the two. For each, the CPU spent per completed order, by the server
+ * and by this process's threads (workers, API, load): where an order's cost above the bare shape goes.
  */
 import { randomUUID } from 'node:crypto';
 import { CompleteAsyncError, Context } from '@temporalio/activity';
 import { Worker } from '@temporalio/worker';
 import { allServices } from '../workers/service-workers';
+import { measureThreadCpu, serverPid } from './attribution';
 import type { BareActivities } from './bare-order';
 import { bareOrderShape } from './bare-order';
 import type { OrderSystem } from './order-system';
@@ -21,8 +23,39 @@ const activitiesPerOrder = bareOrderShape.before + 1 + bareOrderShape.after + ba
 /** The API's answer must stay within this at a rate for the rate to count as held. */
 const p99TargetMs = 1000;
 
-/** Orders per second a bare worker completes, running `orders` of an order's shape at once (bare-order.ts). */
-async function bareCeiling(system: OrderSystem, orders: number): Promise<number> {
+/** A phase of the benchmark: orders completed per second, and CPU ms per completed order where it went. */
+interface Phase {
+  completedPerSecond: number;
+  serverCpuMs: number;
+  mainThreadCpuMs: number;
+  workflowThreadsCpuMs: number;
+  sdkCoreCpuMs: number;
+}
+
+/** CPU ms per completed order while `work` completes `orders`: the server's, and this process's by thread group. */
+async function cpuPerOrder(system: OrderSystem, orders: number, work: () => Promise<number>): Promise<Phase> {
+  const measured = await measureThreadCpu(serverPid(system.server.address), work);
+  const perOrder = (ms: number) => Math.round(ms / orders);
+  const thread = (prefix: string) =>
+    perOrder(
+      Object.entries(measured.threads)
+        .filter(([group]) => group.startsWith(prefix))
+        .reduce((sum, [, ms]) => sum + ms, 0),
+    );
+  return {
+    completedPerSecond: measured.result,
+    serverCpuMs: perOrder(measured.serverMs),
+    mainThreadCpuMs: thread('main'),
+    workflowThreadsCpuMs: thread('other'),
+    sdkCoreCpuMs: thread('SDK'),
+  };
+}
+
+/**
+ * Orders per second a bare worker completes, running `orders` of an order's shape at once (bare-order.ts), and the
+ * CPU they take (from the first start to the last end: the worker's creation and bundling left out).
+ */
+async function bareCeiling(system: OrderSystem, orders: number): Promise<Phase> {
   const { client } = system;
   const taskQueue = `bench-bare-${randomUUID()}`;
   const activities: BareActivities = {
@@ -45,15 +78,17 @@ async function bareCeiling(system: OrderSystem, orders: number): Promise<number>
     workflowsPath: require.resolve('./bare-order'),
     activities,
   });
-  return worker.runUntil(async () => {
-    const began = performance.now();
-    await Promise.all(
-      Array.from({ length: orders }, () =>
-        client.workflow.execute('bareOrder', { taskQueue, workflowId: `bare-${randomUUID()}` }),
-      ),
-    );
-    return orders / ((performance.now() - began) / 1000);
-  });
+  return worker.runUntil(() =>
+    cpuPerOrder(system, orders, async () => {
+      const began = performance.now();
+      await Promise.all(
+        Array.from({ length: orders }, () =>
+          client.workflow.execute('bareOrder', { taskQueue, workflowId: `bare-${randomUUID()}` }),
+        ),
+      );
+      return orders / ((performance.now() - began) / 1000);
+    }),
+  );
 }
 
 export async function throughput({ quick }: { quick: boolean }): Promise<BenchmarkResult> {
@@ -61,12 +96,12 @@ export async function throughput({ quick }: { quick: boolean }): Promise<Benchma
   const rates = quick ? [5] : [5, 10, 20, 30];
   const seconds = quick ? 3 : 15;
   const bareOrders = quick ? 20 : 300;
-  const orderRows: { system: string; rate: number; apiP99Ms: number; completedPerSecond: number }[] = [];
+  const orderRows: ({ system: string; rate: number; apiP99Ms: number } & Phase)[] = [];
   // The bare worker first, alone on the server; then the order system's services; then the bare worker again, on
   // the server the orders left (its history and visibility tables fuller): the ceiling is the mean of the two.
   const system = await startOrderSystem({ services: [] });
-  let before: number;
-  let after: number;
+  let before: Phase;
+  let after: Phase;
   try {
     before = await bareCeiling(system, bareOrders);
     await system.startServices(allServices);
@@ -75,30 +110,31 @@ export async function throughput({ quick }: { quick: boolean }): Promise<Benchma
       const customerId = `bench-${randomUUID()}`;
       const amount = rate * seconds;
       const latencies: number[] = [];
-      const began = performance.now();
-      await placeOrders(system.apiUrl, customerId, { amount, rate, onResponse: (_status, ms) => latencies.push(ms) });
-      const completed = `CustomerId = '${customerId}' AND SagaStatus = 'completed'`;
-      await waitForCount(system.client, completed, amount, 'throughput: completed');
-      const completedPerSecond = amount / ((performance.now() - began) / 1000);
-      orderRows.push({
-        system: 'orders through the API',
-        rate,
-        apiP99Ms: percentile(latencies, 99),
-        completedPerSecond,
+      const measured = await cpuPerOrder(system, amount, async () => {
+        const began = performance.now();
+        await placeOrders(system.apiUrl, customerId, {
+          amount,
+          rate,
+          onResponse: (_status, ms) => latencies.push(ms),
+        });
+        const completed = `CustomerId = '${customerId}' AND SagaStatus = 'completed'`;
+        await waitForCount(system.client, completed, amount, 'throughput: completed');
+        return amount / ((performance.now() - began) / 1000);
       });
+      orderRows.push({ system: 'orders through the API', rate, apiP99Ms: percentile(latencies, 99), ...measured });
     }
     process.stderr.write('throughput: the bare worker again…\n');
     after = await bareCeiling(system, bareOrders);
   } finally {
     await system.stop();
   }
-  const ceiling = (before + after) / 2;
-  const bare = (when: string, completedPerSecond: number) => ({
+  const ceiling = (before.completedPerSecond + after.completedPerSecond) / 2;
+  const bare = (when: string, measured: Phase) => ({
     system: `bare worker, an order's shape, ${when}`,
     rate: 'as fast as it goes',
     apiP99Ms: '—',
-    completedPerSecond,
-    ofCeiling: `${((completedPerSecond / ceiling) * 100).toFixed(0)} %`,
+    ...measured,
+    ofCeiling: `${((measured.completedPerSecond / ceiling) * 100).toFixed(0)} %`,
   });
   const rows: BenchmarkResult['rows'] = [
     bare('before the orders', before),

@@ -22,6 +22,8 @@ import { installQuietRuntime, percentile } from './report';
 const activitiesPerOrder = bareOrderShape.before + 1 + bareOrderShape.after + bareOrderShape.inShipment;
 /** The API's answer must stay within this at a rate for the rate to count as held. */
 const p99TargetMs = 1000;
+/** The share of the bare ceiling that orders through the API should reach. */
+const ofCeilingTarget = 0.8;
 
 /** A phase of the benchmark: orders completed per second, and CPU ms per completed order where it went. */
 interface Phase {
@@ -145,7 +147,11 @@ export async function throughput({ quick }: { quick: boolean }): Promise<Benchma
     })),
   ];
   const held = rows.filter((row) => row.system === 'orders through the API' && Number(row.apiP99Ms) <= p99TargetMs);
-  const best = held.at(-1);
+  // The system's throughput: the most orders a second it completed at a rate it held.
+  const best = held.reduce<(typeof held)[number] | undefined>(
+    (most, row) => (most && Number(most.completedPerSecond) >= Number(row.completedPerSecond) ? most : row),
+    undefined,
+  );
   return {
     name: 'throughput',
     parameters: { rates, secondsPerRate: seconds, activitiesPerOrder, p99TargetMs, ceiling, quick },
@@ -192,6 +198,11 @@ export async function throughput({ quick }: { quick: boolean }): Promise<Benchma
           ? `${best.rate}/s offered, ${Number(best.completedPerSecond).toFixed(1)} orders/s completed (${best.ofCeiling} of the ceiling)`
           : 'none',
         holds: best !== undefined,
+      },
+      {
+        claim: `orders/s ≥ ${ofCeilingTarget * 100} % of the bare ceiling (${ceiling.toFixed(1)}/s, the mean of two)`,
+        measured: best ? `${best.ofCeiling}` : 'none',
+        holds: best !== undefined && Number(best.completedPerSecond) >= ofCeilingTarget * ceiling,
       },
     ],
   };

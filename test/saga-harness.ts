@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import type { WorkflowHandle } from '@temporalio/client';
 import { Client, Connection } from '@temporalio/client';
-import type { Logger } from '@temporalio/worker';
+import type { Logger, WorkerOptions } from '@temporalio/worker';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { SagaTestBench } from '../workers/saga/testing';
 import type { SagaState } from '../workflows/saga';
@@ -37,10 +37,12 @@ let runtimeInstalled = false;
 
 /**
  * `metricsPort`: serve the worker's metrics (the SDK's and the sagas' counters) on a Prometheus endpoint; `logger`:
- * the worker's logger. The SDK's runtime is per process and installed by the first harness of a test file, so only
+ * the worker's logger; `nexusServices`: Nexus handlers the worker serves too, on its task queue. The SDK's runtime is per process and installed by the first harness of a test file, so only
  * that one's options count.
  */
-export async function startSagaHarness(options: { metricsPort?: number; logger?: Logger } = {}): Promise<SagaHarness> {
+export async function startSagaHarness(
+  options: { metricsPort?: number; logger?: Logger; nexusServices?: WorkerOptions['nexusServices'] } = {},
+): Promise<SagaHarness> {
   const { address, namespace, sagaBundlePath } = readTestEnv();
   if (!runtimeInstalled) {
     Runtime.install({
@@ -62,7 +64,7 @@ export async function startSagaHarness(options: { metricsPort?: number; logger?:
     workflowBundle: { codePath: sagaBundlePath },
     activities: createSagaTestActivities(service),
     taskQueue: `saga-tests-${randomUUID()}`,
-    worker: { dataConverter },
+    worker: { dataConverter, ...(options.nexusServices ? { nexusServices: options.nexusServices } : {}) },
   });
   const { taskQueue } = bench;
 

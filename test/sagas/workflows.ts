@@ -5,10 +5,21 @@
  */
 import type { ActivityOptions, Duration } from '@temporalio/common';
 import type { ActivityInterfaceFor } from '@temporalio/workflow';
-import { proxyActivities, proxyLocalActivities, sleep, workflowInfo } from '@temporalio/workflow';
+import {
+  ApplicationFailure,
+  condition,
+  createNexusServiceClient,
+  NexusOperationCancellationType,
+  proxyActivities,
+  proxyLocalActivities,
+  sleep,
+  workflowInfo,
+} from '@temporalio/workflow';
 import type { ParallelStep, SagaOptions, StepDefinition } from '../../workflows/saga';
 import { runSaga, sagaActivities } from '../../workflows/saga';
 import type { Behaviour, SagaTestActivities } from './activities';
+import type { ChargeBehaviour, HoldBehaviour } from './nexus-contract';
+import { testPayments } from './nexus-contract';
 
 /**
  * What a step calls its activities through: the engine's `sagaActivities`, or the SDK's own proxies, which the saga
@@ -119,4 +130,50 @@ export async function handWrittenSaga({ plan }: ScriptedSagaInput): Promise<stri
     for (const compensate of compensations) await compensate();
     throw error;
   }
+}
+
+export interface NexusSagaInput {
+  /** The Nexus endpoint of the test payments service (nexus-contract.ts). */
+  endpoint: string;
+  /** @default hold */
+  hold?: HoldBehaviour;
+  charge: ChargeBehaviour;
+  /** The charge operation's timeout, in ms. @default 10 s */
+  chargeTimeoutMs?: number;
+}
+
+/** Two steps whose actions and compensations are Nexus operations: hold funds (asynchronous), then charge them. */
+export function nexusSaga({ endpoint, hold = 'hold', charge, chargeTimeoutMs = 10_000 }: NexusSagaInput) {
+  const payments = createNexusServiceClient({ endpoint, service: testPayments });
+  return runSaga(
+    async (saga) => {
+      const held = await saga.step('hold', {
+        summary: 'Hold the funds',
+        // Asks to abandon the hold if cancelled: a step's action is waited for all the same.
+        action: () =>
+          payments.executeOperation(
+            'hold',
+            { behaviour: hold },
+            { scheduleToCloseTimeout: '1 minute', cancellationType: NexusOperationCancellationType.ABANDON },
+          ),
+        compensate: () => payments.executeOperation('release', {}),
+      });
+      const charged = await saga.step('charge', {
+        action: () =>
+          payments.executeOperation('charge', { behaviour: charge }, { scheduleToCloseTimeout: chargeTimeoutMs }),
+        compensate: () => payments.executeOperation('refund', {}),
+      });
+      return [held, charged];
+    },
+    { steps: ['hold', 'charge'] },
+  );
+}
+
+/** The hold's own workflow, on the payments service's side. */
+export async function heldFunds(behaviour: HoldBehaviour): Promise<string> {
+  if (behaviour === 'holdUntilCancelled') await condition(() => false);
+  if (behaviour === 'decline') {
+    throw ApplicationFailure.create({ type: 'InsufficientFunds', message: 'Not enough funds.', nonRetryable: true });
+  }
+  return 'held';
 }

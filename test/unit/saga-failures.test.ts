@@ -7,10 +7,12 @@ import {
   ActivityFailure,
   ApplicationFailure,
   CancelledFailure,
+  NexusOperationFailure,
   RetryState,
   TimeoutFailure,
   TimeoutType,
 } from '@temporalio/common';
+import { HandlerError } from 'nexus-rpc';
 import {
   causeChain,
   compensatedMessage,
@@ -38,6 +40,25 @@ const refusedWithCause = () =>
     cause: new Error('postal code 00000 is not served'),
   });
 const startToCloseTimeout = () => new TimeoutFailure('Activity task timed out', undefined, TimeoutType.START_TO_CLOSE);
+
+/** A Nexus operation's failure as the workflow receives it: wrapped in a `NexusOperationFailure`. */
+function nexusFailure(cause: Error): NexusOperationFailure {
+  return new NexusOperationFailure(
+    'nexus operation completed unsuccessfully',
+    5,
+    'payments',
+    'payments',
+    'charge',
+    '',
+    cause,
+  );
+}
+/** What a Nexus handler threw, as the SDK wraps it: a `HandlerError`, retryable or not. */
+const handlerError = (cause: Error, retryable: boolean) =>
+  new HandlerError('INTERNAL', 'Handler failed', { cause, retryableOverride: retryable });
+/** An operation its handler failed (`OperationError`), as the SDK hands it over. */
+const operationError = (cause: Error) =>
+  ApplicationFailure.create({ type: 'OperationError', message: 'The charge failed.', nonRetryable: true, cause });
 
 describe('causeChain', () => {
   it('walks from the error through each cause, outermost first', () => {
@@ -105,6 +126,48 @@ describe('how each kind of failure is classified', () => {
       business: false,
       cancellation: false,
       error: activityFailure(RetryState.TIMEOUT, startToCloseTimeout()),
+    },
+    {
+      kind: "a Nexus handler's non-retryable ApplicationFailure, in a HandlerError",
+      business: true,
+      cancellation: false,
+      error: nexusFailure(handlerError(outOfStock(), false)),
+    },
+    {
+      kind: 'a Nexus operation failed by its handler (OperationError)',
+      business: true,
+      cancellation: false,
+      error: nexusFailure(operationError(outOfStock())),
+    },
+    {
+      kind: "a Nexus workflow-run operation's workflow failure",
+      business: true,
+      cancellation: false,
+      error: nexusFailure(outOfStock()),
+    },
+    {
+      kind: "a Nexus handler's failure in a retryable HandlerError",
+      business: false,
+      cancellation: false,
+      error: nexusFailure(handlerError(outOfStock(), true)),
+    },
+    {
+      kind: "a Nexus handler's retryable failure",
+      business: false,
+      cancellation: false,
+      error: nexusFailure(handlerError(providerDown(), false)),
+    },
+    {
+      kind: 'a Nexus operation timed out',
+      business: false,
+      cancellation: false,
+      error: nexusFailure(new TimeoutFailure('operation timed out', undefined, TimeoutType.SCHEDULE_TO_CLOSE)),
+    },
+    {
+      kind: 'a cancelled Nexus operation',
+      business: false,
+      cancellation: true,
+      error: nexusFailure(new CancelledFailure('operation canceled')),
     },
     { kind: 'a cancellation', business: false, cancellation: true, error: new CancelledFailure('Activity cancelled') },
     {

@@ -15,6 +15,8 @@ export interface StepScope {
   kind: 'action' | 'compensation';
   /** The engine's attempt at this action or compensation. */
   attempt: number;
+  /** What the action or compensation is handed as its `idempotencyKey`: the same on every attempt. */
+  idempotencyKey: string;
   /** Activities called so far in this scope; numbers their ids. */
   calls: number;
   /** The step's one-line summary, e.g. "Reserve 2 × SKU-1". */

@@ -83,9 +83,11 @@ export async function compensateStep(
 /** Runs the step's compensation once, in the step's scope; rejects with its failure. */
 function attemptCompensation(record: StepRecord, attempt: number, run: CompensationRun): Promise<unknown> {
   const actionKey = run.idempotencyKeyOf(record.name);
-  return stepScope.run(stepScopeOf(record, 'compensation', run.options, run.journal.state.pivotPassed), () =>
+  const idempotencyKey = `${actionKey}/compensate`;
+  const scope = stepScopeOf(record, 'compensation', run.options, run.journal.state.pivotPassed, idempotencyKey);
+  return stepScope.run(scope, () =>
     record.definition.compensate!({
-      idempotencyKey: `${actionKey}/compensate`,
+      idempotencyKey,
       actionKey,
       result: record.result,
       reason: run.journal.state.failure ?? { type: 'Unknown', message: 'The saga is compensating.' },

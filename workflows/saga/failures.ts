@@ -56,6 +56,8 @@ export interface FailureLike {
   cause?: unknown;
   retryState?: unknown;
   nonRetryable?: unknown;
+  /** A Nexus `HandlerError`'s. */
+  retryable?: unknown;
 }
 
 /** The error, then its cause, then that one's, … (bounded). */
@@ -69,8 +71,9 @@ export function* causeChain(error: unknown): Generator<FailureLike> {
 
 /**
  * Whether a step's failure means the step did nothing: a business failure (a non-retryable `ApplicationFailure`),
- * raised by its activity or by the workflow code itself. Anything else (a timeout, exhausted retries, a
- * cancellation) leaves the outcome unknown: the side effect may have happened, so the compensation must run.
+ * raised by its activity, its Nexus operation, or the workflow code itself. Anything else (a timeout, exhausted
+ * retries, a cancellation) leaves the outcome unknown: the side effect may have happened, so the compensation must
+ * run.
  */
 export function isBusinessFailure(error: unknown): boolean {
   const failure = error as FailureLike | undefined;
@@ -78,6 +81,12 @@ export function isBusinessFailure(error: unknown): boolean {
   if (failure?.name === 'ActivityFailure') {
     const cause = failure.cause as FailureLike | undefined;
     return failure.retryState === 'NON_RETRYABLE_FAILURE' && cause?.name === 'ApplicationFailure';
+  }
+  if (failure?.name === 'NexusOperationFailure') {
+    // A failed operation (an OperationError, a workflow-run operation's workflow failure) arrives as a non-retryable
+    // ApplicationFailure; what a handler threw, in a HandlerError that is not retryable.
+    const cause = failure.cause as FailureLike | undefined;
+    return isBusinessFailure(cause?.name === 'HandlerError' && cause.retryable === false ? cause.cause : cause);
   }
   return false;
 }

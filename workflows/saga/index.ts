@@ -43,6 +43,7 @@ export {
   SagaDefinitionError,
   SagaFailureType,
 } from './failures';
+export { SagaNexusHeader } from './nexus';
 export type { Backoff, SagaOptions } from './options';
 export { CompensationFailurePolicy, CompensationOrder } from './options';
 export { sagaStateMemoKey, sagaTableMemoKey } from './observers';

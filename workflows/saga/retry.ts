@@ -18,6 +18,7 @@ export function stepScopeOf(
   kind: StepScope['kind'],
   options: SagaOptions,
   pivotPassed: boolean,
+  idempotencyKey: string,
 ): StepScope {
   const attempt = kind === 'action' ? record.state.attempts : (record.state.compensation?.attempts ?? 1);
   const policy = options.onCompensationFailure ?? CompensationFailurePolicy.Retry;
@@ -29,6 +30,7 @@ export function stepScopeOf(
     step: record.name,
     kind,
     attempt,
+    idempotencyKey,
     calls: 0,
     summary: record.definition.summary,
     activityOptions: record.definition.activityOptions,

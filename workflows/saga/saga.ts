@@ -279,10 +279,12 @@ class SagaRun implements SagaContext {
       throw new CancelledFailure(this.#stop.reason);
     }
     this.#journal.actionStarted(state);
+    const idempotencyKey = this.idempotencyKeyOf(record.name);
     try {
       const result = await Promise.race([
-        stepScope.run(stepScopeOf(record, 'action', this.#options, this.#journal.state.pivotPassed), () =>
-          definition.action({ idempotencyKey: this.idempotencyKeyOf(record.name), attempt: state.attempts }),
+        stepScope.run(
+          stepScopeOf(record, 'action', this.#options, this.#journal.state.pivotPassed, idempotencyKey),
+          () => definition.action({ idempotencyKey, attempt: state.attempts }),
         ),
         this.#stoppedAtOnce.promise,
       ]);

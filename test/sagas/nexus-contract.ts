@@ -1,0 +1,29 @@
+/**
+ * A payments service as another team would publish it for the engine's Nexus tests: the contract, and nothing
+ * else. The saga (workflows.ts) depends on this and on an endpoint name; the handler is nexus-handler.ts.
+ */
+import * as nexus from 'nexus-rpc';
+
+/** How the test handler answers a charge. */
+export type ChargeBehaviour =
+  | 'succeed'
+  /** Throws a non-retryable `ApplicationFailure` (`PaymentDeclined`): it arrives wrapped in a `HandlerError`. */
+  | 'declineByHandlerError'
+  /** Fails the operation (`OperationError`) with that failure as its cause. */
+  | 'declineByOperationError'
+  /** Takes longer than any test's operation timeout, on every attempt. */
+  | 'hang';
+
+/** What the hold's workflow does: hold the funds at once, hold them until cancelled, or fail (`InsufficientFunds`). */
+export type HoldBehaviour = 'hold' | 'holdUntilCancelled' | 'decline';
+
+export const testPayments = nexus.service('testPayments', {
+  /** Synchronous. */
+  charge: nexus.operation<{ behaviour: ChargeBehaviour }, string>(),
+  /** Synchronous: undoes a charge. */
+  refund: nexus.operation<Record<string, never>, string>(),
+  /** Asynchronous: a workflow (`heldFunds`) that holds the funds. */
+  hold: nexus.operation<{ behaviour: HoldBehaviour }, string>(),
+  /** Synchronous: undoes a hold. */
+  release: nexus.operation<Record<string, never>, string>(),
+});

@@ -45,7 +45,7 @@ export function createTestPaymentsHandler() {
     },
     hold: new WorkflowRunOperationHandler<{ behaviour: HoldBehaviour }, string>((context, { behaviour }) => {
       const step = record(context);
-      // One hold per step, whatever runs it again: the step's idempotency key is the workflow's id.
+      // The hold's workflow is named after the step's idempotency key.
       return startWorkflow<typeof heldFunds>(context, 'heldFunds', {
         workflowId: step?.idempotencyKey ?? `hold-${context.requestId}`,
         args: [behaviour],

@@ -1,7 +1,7 @@
 /**
  * For the Nexus handlers of saga steps: what the calling step sent along with its operation
- * (workflows/saga/nexus.ts). A workflow-run operation started with the step's idempotency key as its workflow id
- * is one operation however often the step runs it:
+ * (workflows/saga/nexus.ts). A handler makes its effect idempotent on the step's key, as an activity does; a
+ * workflow-run operation, for one, can name its workflow after it:
  *
  * ```ts
  * hold: new WorkflowRunOperationHandler<HoldInput, string>((context, input) =>

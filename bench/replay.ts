@@ -122,7 +122,7 @@ export async function replay({ quick }: { quick: boolean }): Promise<BenchmarkRe
   };
 }
 
-/** Every recorded history, replayed in one worker per workflow type: how long the whole suite takes. */
+/** Every recorded history, replayed in one worker per bundle: how long the whole suite takes. */
 async function fixtureSuite(): Promise<{ histories: number; ms: number }> {
   const manifest = JSON.parse(readFileSync(path.join(historiesDir, 'manifest.json'), 'utf8')) as FixtureEntry[];
   // Histories recorded with encryption decrypt with the fixtures' key; older ones hold plain payloads.
@@ -130,24 +130,24 @@ async function fixtureSuite(): Promise<{ histories: number; ms: number }> {
     loadConfig({ ...process.env, PAYLOAD_KEYS: '', PAYLOAD_KEY_FILE: fixtureKeyFile }),
   );
   const began = performance.now();
-  const workflowsPaths = {
-    placeOrder: require.resolve('../workflows'),
-    scriptedSaga: require.resolve('../test/sagas/workflows'),
+  const workflowsPaths: Record<string, FixtureEntry['workflowType'][]> = {
+    [require.resolve('../workflows')]: ['placeOrder', 'shipment'],
+    [require.resolve('../test/sagas/workflows')]: ['scriptedSaga', 'nexusSaga'],
   };
   let histories = 0;
-  for (const [workflowType, workflowsPath] of Object.entries(workflowsPaths)) {
+  for (const [workflowsPath, workflowTypes] of Object.entries(workflowsPaths)) {
     const workflowBundle = await bundleWorkflowCode({
       workflowsPath,
       workflowInterceptorModules: sagaInterceptorModules,
       logger: new DefaultLogger('WARN'),
     });
-    const entries = manifest.filter((entry) => entry.workflowType === workflowType);
+    const entries = manifest.filter((entry) => workflowTypes.includes(entry.workflowType));
     const inputs = entries.map((entry) => ({
       workflowId: entry.workflowId,
       history: JSON.parse(readFileSync(path.join(historiesDir, entry.file), 'utf8')) as unknown,
     }));
     for await (const result of Worker.runReplayHistories(
-      { workflowBundle, dataConverter, replayName: `fixtures-${workflowType}` },
+      { workflowBundle, dataConverter, replayName: `fixtures-${workflowTypes.join('-')}` },
       inputs as never,
     )) {
       if (result.error) throw new Error(`${result.workflowId} does not replay: ${result.error.message}`);

@@ -7,7 +7,7 @@
  * any history, with the fixtures' own key ({@link fixtureKeyFile}); tags recorded before encryption hold plain ones.
  *
  * Histories of the order saga come from the real services; the engine's own scenarios (an escalation resolved by
- * an operator, a parallel group that fails) from the test sagas in test/sagas/.
+ * an operator, a parallel group that fails, steps that are Nexus operations) from the test sagas in test/sagas/.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -24,7 +24,8 @@ import { loadConfig } from '../config';
 import { createSagaTestActivities, TestService } from '../test/sagas/activities';
 import { orderRequest, undeliverableAddress } from '../test/fixtures/orders';
 import type { PlaceOrderRequest } from '../api/orders/schema';
-import type { ScriptedSagaInput } from '../test/sagas/workflows';
+import { createTestPaymentsHandler } from '../test/sagas/nexus-handler';
+import type { NexusSagaInput, ScriptedSagaInput } from '../test/sagas/workflows';
 import { startDevServer } from '../workers/dev-server';
 import { sagaInterceptorModules } from '../workers/saga';
 import type { RunningServices } from '../workers/service-workers';
@@ -43,7 +44,7 @@ export interface FixtureEntry {
   tag: string;
   scenario: string;
   file: string;
-  workflowType: 'placeOrder' | 'scriptedSaga' | 'shipment';
+  workflowType: 'placeOrder' | 'scriptedSaga' | 'nexusSaga' | 'shipment';
   workflowId: string;
   /** How the recorded run ended, or `running`. */
   status: string;
@@ -58,6 +59,8 @@ interface Recorder {
   /** Starts an order saga the way the API does. */
   order: (overrides?: Partial<PlaceOrderRequest>) => Promise<string>;
   saga: (input: ScriptedSagaInput) => Promise<string>;
+  /** Starts the test saga whose steps are Nexus operations, on an endpoint to the test payments service. */
+  nexusSaga: (input: Omit<NexusSagaInput, 'endpoint'>) => Promise<string>;
   until: (workflowId: string, predicate: (state: Awaited<ReturnType<typeof getSagaState>>) => boolean) => Promise<void>;
   startShipping: () => Promise<void>;
   /** The `shipment` workflow started last, once the order saga `workflowId` has ended. */
@@ -172,6 +175,19 @@ const scenarios: { name: string; run: (recorder: Recorder) => Promise<{ workflow
         }),
       }),
     },
+    {
+      name: 'saga-nexus-declined',
+      run: async ({ nexusSaga }) => ({ workflowId: await nexusSaga({ charge: 'declineByHandlerError' }) }),
+    },
+    {
+      name: 'saga-nexus-cancelled',
+      run: async ({ client, nexusSaga, until }) => {
+        const workflowId = await nexusSaga({ hold: 'holdUntilCancelled', charge: 'succeed' });
+        await until(workflowId, (state) => state.steps?.[0]?.status === 'running');
+        await cancelSaga(client, workflowId, 'recorded cancellation');
+        return { workflowId };
+      },
+    },
   ];
 
 /**
@@ -226,6 +242,10 @@ async function main(): Promise<void> {
   const deps = { connection: nativeConnection, namespace: 'default', client, config, dataConverter };
   const running: RunningServices[] = [await startServices(deps, { only: ['orders', 'inventory', 'payments'] })];
   const service = new TestService();
+  const nexusEndpoint = 'saga-fixtures-payments';
+  await connection.operatorService.createNexusEndpoint({
+    spec: { name: nexusEndpoint, target: { worker: { namespace: 'default', taskQueue: sagaTestQueue } } },
+  });
   const sagaWorker = await Worker.create({
     connection: nativeConnection,
     dataConverter,
@@ -233,6 +253,7 @@ async function main(): Promise<void> {
     workflowsPath: require.resolve('../test/sagas/workflows'),
     interceptors: { workflowModules: sagaInterceptorModules },
     activities: createSagaTestActivities(service),
+    nexusServices: [createTestPaymentsHandler().handler],
   });
   const sagaWorkerRun = sagaWorker.run();
 
@@ -253,6 +274,15 @@ async function main(): Promise<void> {
     saga: async (input) => {
       const workflowId = `saga-${randomUUID()}`;
       await client.workflow.start('scriptedSaga', { taskQueue: sagaTestQueue, workflowId, args: [input] });
+      return workflowId;
+    },
+    nexusSaga: async (input) => {
+      const workflowId = `nexus-saga-${randomUUID()}`;
+      await client.workflow.start('nexusSaga', {
+        taskQueue: sagaTestQueue,
+        workflowId,
+        args: [{ endpoint: nexusEndpoint, ...input }],
+      });
       return workflowId;
     },
     until: async (workflowId, predicate) => {

@@ -31,6 +31,7 @@ describe('replaying the recorded histories', () => {
   const bundles: Record<FixtureEntry['workflowType'], string> = {
     placeOrder: workflowBundlePath,
     scriptedSaga: sagaBundlePath,
+    nexusSaga: sagaBundlePath,
     shipment: workflowBundlePath,
   };
 
@@ -47,6 +48,8 @@ describe('replaying the recorded histories', () => {
       'order-refund-escalated-then-retried': 'v5-escalate-compensations',
       'shipment-dispatched': 'v8-shipment-keep-alive',
       'shipment-rejected': 'v8-shipment-keep-alive',
+      'saga-nexus-declined': 'v11-nexus-steps',
+      'saga-nexus-cancelled': 'v11-nexus-steps',
     };
     const numberOf = (name: string) => Number(/^v(\d+)-/.exec(name)?.[1]);
     const later = Object.entries(addedIn).flatMap(([scenario, since]) =>

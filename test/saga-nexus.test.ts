@@ -2,9 +2,11 @@
  * Steps whose actions and compensations are Nexus operations, against the run's dev server: an endpoint to a test
  * payments service (test/sagas/nexus-contract.ts) served by the bench's worker. Business failures arrive in either
  * wrapping the SDK gives them and are not undone; a timeout leaves the outcome unknown and is; a cancelled
- * operation is waited for until its handler's workflow has ended, and only then undone.
+ * operation is waited for until its handler's workflow has ended, and only then undone; and the pre-deploy check
+ * replays the sagas.
  */
 import { randomUUID } from 'node:crypto';
+import path from 'node:path';
 import type { WorkflowHandle } from '@temporalio/client';
 import { Connection } from '@temporalio/client';
 import { cancelSaga } from '../api/saga/client';
@@ -13,6 +15,7 @@ import { readTestEnv } from './env';
 import { decodeJson, historyOf } from './history';
 import type { SagaHarness } from './saga-harness';
 import { startSagaHarness } from './saga-harness';
+import { launch } from './processes';
 import { failureOf } from './saga-failure-helpers';
 import { createTestPaymentsHandler } from './sagas/nexus-handler';
 import type { NexusSagaInput, nexusSaga } from './sagas/workflows';
@@ -137,5 +140,30 @@ describe('Nexus operations as saga steps', () => {
     // The release came only once the hold had stopped: the compensation never overtook the action.
     expect(release!.at).toBeGreaterThanOrEqual(held.closeTime!.getTime());
     expect(servedFor(saga)).toEqual(['hold (action)', 'release (compensation)']);
+  });
+
+  it("the pre-deploy check replays the live Nexus sagas against the sagas' code", async () => {
+    const declined = await start({ charge: 'declineByOperationError' });
+    await declined.result().catch(() => undefined);
+    const { address, namespace } = readTestEnv();
+    const cli = launch(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        path.resolve(__dirname, '../scripts/replay.ts'),
+        '--query',
+        "WorkflowType = 'nexusSaga'",
+        '--workflows',
+        require.resolve('./sagas/workflows'),
+      ],
+      { ...process.env, TEMPORAL_ADDRESS: address, TEMPORAL_NAMESPACE: namespace },
+    );
+    expect(await cli.exited).toBe(0);
+    const summary = /(\d+) replayed, (\d+) compatible, (\d+) incompatible/.exec(cli.output());
+    // Every Nexus saga of this file so far, this one among them.
+    expect(cli.output()).toMatch(new RegExp(`✓ \\[\\d+\\] ${declined.workflowId}\n`));
+    expect(Number(summary?.[1])).toBeGreaterThanOrEqual(1);
+    expect(summary?.[2]).toBe(summary?.[1]);
   });
 });

@@ -142,6 +142,26 @@ describe('Nexus operations as saga steps', () => {
     expect(servedFor(saga)).toEqual(['hold (action)', 'release (compensation)']);
   });
 
+  it('a cancellation that arrives before the operation has started waits for the start, cancels it, then undoes', async () => {
+    const saga = await start({ hold: 'slowStartUntilCancelled', charge: 'succeed' });
+    const hold = bench.client.workflow.getHandle(`${saga.workflowId}/hold`);
+    // The handler has the request and takes a second to start the hold's workflow: cancel now.
+    await bench.stateWhen(saga, () => payments.calls.some((call) => call.step?.idempotencyKey === hold.workflowId));
+    await cancelSaga(bench.client, saga.workflowId, 'customer changed their mind');
+
+    expect((await failureOf(saga.result())).type).toBe('SagaCancelled');
+    const events = await historyOf(saga);
+    const cancelRequested = events.findIndex((event) => event.nexusOperationCancelRequestedEventAttributes);
+    const started = events.findIndex((event) => event.nexusOperationStartedEventAttributes);
+    // The race was the one meant: the cancellation went out before the operation had started.
+    expect(cancelRequested).toBeGreaterThan(0);
+    expect(cancelRequested).toBeLessThan(started);
+    const held = await hold.describe();
+    expect(held.status.name).toBe('CANCELLED');
+    const release = payments.calls.find((call) => call.step?.idempotencyKey === `${saga.workflowId}/hold/compensate`);
+    expect(release!.at).toBeGreaterThanOrEqual(held.closeTime!.getTime());
+  });
+
   it("the pre-deploy check replays the live Nexus sagas against the sagas' code", async () => {
     const declined = await start({ charge: 'declineByOperationError' });
     await declined.result().catch(() => undefined);

@@ -14,8 +14,11 @@ export type ChargeBehaviour =
   /** Takes longer than any test's operation timeout, on every attempt. */
   | 'hang';
 
-/** What the hold's workflow does: hold the funds at once, hold them until cancelled, or fail (`InsufficientFunds`). */
-export type HoldBehaviour = 'hold' | 'holdUntilCancelled' | 'decline';
+/**
+ * What the hold's workflow does: hold the funds at once, hold them until cancelled, or fail (`InsufficientFunds`);
+ * `slowStartUntilCancelled`: the handler takes a second to start that workflow, which then holds until cancelled.
+ */
+export type HoldBehaviour = 'hold' | 'holdUntilCancelled' | 'slowStartUntilCancelled' | 'decline';
 
 export const testPayments = nexus.service('testPayments', {
   /** Synchronous. */

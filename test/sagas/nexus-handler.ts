@@ -43,8 +43,9 @@ export function createTestPaymentsHandler() {
       record(context);
       return 'refunded';
     },
-    hold: new WorkflowRunOperationHandler<{ behaviour: HoldBehaviour }, string>((context, { behaviour }) => {
+    hold: new WorkflowRunOperationHandler<{ behaviour: HoldBehaviour }, string>(async (context, { behaviour }) => {
       const step = record(context);
+      if (behaviour === 'slowStartUntilCancelled') await new Promise((resolve) => setTimeout(resolve, 1000));
       // The hold's workflow is named after the step's idempotency key.
       return startWorkflow<typeof heldFunds>(context, 'heldFunds', {
         workflowId: step?.idempotencyKey ?? `hold-${context.requestId}`,

@@ -171,7 +171,7 @@ export function nexusSaga({ endpoint, hold = 'hold', charge, chargeTimeoutMs = 1
 
 /** The hold's own workflow, on the payments service's side. */
 export async function heldFunds(behaviour: HoldBehaviour): Promise<string> {
-  if (behaviour === 'holdUntilCancelled') await condition(() => false);
+  if (behaviour === 'holdUntilCancelled' || behaviour === 'slowStartUntilCancelled') await condition(() => false);
   if (behaviour === 'decline') {
     throw ApplicationFailure.create({ type: 'InsufficientFunds', message: 'Not enough funds.', nonRetryable: true });
   }

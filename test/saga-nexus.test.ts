@@ -95,6 +95,10 @@ describe('Nexus operations as saga steps', () => {
         ['charge', 'failed', undefined],
       ]);
       expect(state.steps[1]!.error).toEqual({ type: 'PaymentDeclined', message: 'The card was declined.' });
+      const summaries = (await historyOf(saga)).flatMap((event) =>
+        event.nexusOperationScheduledEventAttributes ? [decodeJson(event.userMetadata?.summary)] : [],
+      );
+      expect(summaries).toEqual(['Hold the funds', 'charge: testPayments.charge', 'Undo Hold the funds']);
     },
   );
 

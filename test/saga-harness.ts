@@ -37,8 +37,8 @@ let runtimeInstalled = false;
 
 /**
  * `metricsPort`: serve the worker's metrics (the SDK's and the sagas' counters) on a Prometheus endpoint; `logger`:
- * the worker's logger; `nexusServices`: Nexus handlers the worker serves too, on its task queue. The SDK's runtime is per process and installed by the first harness of a test file, so only
- * that one's options count.
+ * the worker's logger; `nexusServices`: Nexus handlers the worker serves too, on its task queue. The SDK's runtime
+ * is per process and installed by the first harness of a test file, so only that one's options count.
  */
 export async function startSagaHarness(
   options: { metricsPort?: number; logger?: Logger; nexusServices?: WorkerOptions['nexusServices'] } = {},

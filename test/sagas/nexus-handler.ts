@@ -5,7 +5,6 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { startWorkflow, WorkflowRunOperationHandler } from '@temporalio/nexus';
 import * as nexus from 'nexus-rpc';
-import type { SagaStepCall } from '../../workers/saga';
 import { sagaStepOf } from '../../workers/saga';
 import type { HoldBehaviour } from './nexus-contract';
 import { testPayments } from './nexus-contract';
@@ -14,7 +13,7 @@ import type { heldFunds } from './workflows';
 export interface RecordedCall {
   operation: string;
   /** The calling saga step, from the operation's headers. */
-  step: SagaStepCall | undefined;
+  step: ReturnType<typeof sagaStepOf>;
   at: number;
 }
 

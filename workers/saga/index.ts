@@ -17,7 +17,6 @@
  */
 export { sagaInterceptorModules } from './interceptors';
 export { startNeedsAttentionGauge } from './needs-attention';
-export type { SagaStepCall } from './nexus';
 export { sagaStepOf } from './nexus';
 export { withoutWorkflowStackTraces } from './stack-traces';
 export { registerSearchAttributes, SearchAttributeConflictError, sagaSearchAttributeKeys } from './search-attributes';

@@ -9,28 +9,15 @@
  * ),
  * ```
  */
-import { SagaNexusHeader } from '../../workflows/saga';
-
-/** The saga step that called an operation. */
-export interface SagaStepCall {
-  /** The step's idempotency key: `<workflowId>/<step>`, or `<workflowId>/<step>/compensate` for its compensation. */
-  idempotencyKey: string;
-  step: string;
-  kind: 'action' | 'compensation';
-  /** The engine's attempt at the action or compensation. */
-  attempt: number;
-}
+import type { SagaStepCall } from '../../workflows/saga';
+import { parseStepHeader, SagaNexusHeader } from '../../workflows/saga';
 
 /** The saga step an operation serves, from its context's headers; `undefined` when no saga step called it. */
-export function sagaStepOf(context: { readonly headers: Readonly<Record<string, string>> }): SagaStepCall | undefined {
+export function sagaStepOf(context: {
+  readonly headers: Readonly<Record<string, string>>;
+}): (SagaStepCall & { idempotencyKey: string }) | undefined {
   const header = (name: string) => Object.entries(context.headers).find(([key]) => key.toLowerCase() === name)?.[1];
   const idempotencyKey = header(SagaNexusHeader.IdempotencyKey);
-  const match = /^(action|compensation):(.+):(\d+)$/.exec(header(SagaNexusHeader.Step) ?? '');
-  if (!idempotencyKey || !match) return undefined;
-  return {
-    idempotencyKey,
-    step: match[2]!,
-    kind: match[1] as SagaStepCall['kind'],
-    attempt: Number(match[3]),
-  };
+  const call = parseStepHeader(header(SagaNexusHeader.Step) ?? '');
+  return idempotencyKey && call ? { idempotencyKey, ...call } : undefined;
 }

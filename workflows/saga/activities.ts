@@ -113,8 +113,16 @@ function withStep<Options extends ActivityOptions | LocalActivityOptions>(
     ...base,
     ...scope.activityOptions,
   };
-  const label = scope.summary ?? `${scope.step}: ${activityType}`;
-  merged.summary = scope.kind === 'compensation' ? `Undo ${label}` : label;
+  merged.summary = stepSummary(scope, activityType);
   if (scope.retry) merged.retry = { ...merged.retry, ...scope.retry };
   return merged;
+}
+
+/**
+ * What the timeline shows for a call a step makes: the step's summary, or `<step>: <what it calls>`; under a
+ * compensation, `Undo …`.
+ */
+export function stepSummary(scope: StepScope, called: string): string {
+  const label = scope.summary ?? `${scope.step}: ${called}`;
+  return scope.kind === 'compensation' ? `Undo ${label}` : label;
 }

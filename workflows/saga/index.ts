@@ -43,7 +43,8 @@ export {
   SagaDefinitionError,
   SagaFailureType,
 } from './failures';
-export { SagaNexusHeader } from './nexus';
+export type { SagaStepCall } from './nexus';
+export { parseStepHeader, SagaNexusHeader } from './nexus';
 export type { Backoff, SagaOptions } from './options';
 export { CompensationFailurePolicy, CompensationOrder } from './options';
 export { sagaStateMemoKey, sagaTableMemoKey } from './observers';

@@ -6,15 +6,16 @@
  * - the step's summary on the Web UI's timeline ("Undo …" under a compensation);
  * - a cancellation that waits for the operation to end (`WAIT_CANCELLATION_COMPLETED`, whatever the call asked):
  *   a cancelled action is never abandoned, so its compensation cannot overtake it;
- * - the step's idempotency key and name in Nexus headers ({@link SagaNexusHeader}), for the handler: a workflow-run
- *   operation started under the key is the same operation on every attempt of the step.
+ * - the step's idempotency key and name in Nexus headers ({@link SagaNexusHeader}), for the handler to make its
+ *   effect idempotent on, as an activity does.
  *
  * Failures are read as an activity's are (failures.ts): a handler's non-retryable `ApplicationFailure` is a business
  * failure, however the SDK wrapped it on its way; a timeout leaves the outcome unknown, and the step is compensated.
  */
 import type { StartNexusOperationInput } from '@temporalio/workflow';
 import { NexusOperationCancellationType } from '@temporalio/workflow';
-import { stepScope } from './activities';
+import type { StepScope } from './activities';
+import { stepScope, stepSummary } from './activities';
 
 /** The Nexus headers a step's operation carries. Nexus header names are case-insensitive: these are lower case. */
 export const SagaNexusHeader = {
@@ -24,21 +25,39 @@ export const SagaNexusHeader = {
   Step: 'temporal-saga-step',
 } as const;
 
+/** Which step called, what for, and the engine's attempt, as {@link SagaNexusHeader.Step} carries it. */
+export interface SagaStepCall {
+  step: string;
+  kind: StepScope['kind'];
+  attempt: number;
+}
+
+/** {@link SagaNexusHeader.Step}'s value for a call from `scope`: `action:charge:1`. */
+function stepHeader({ kind, step, attempt }: SagaStepCall): string {
+  return `${kind}:${step}:${attempt}`;
+}
+
+/** Reads {@link SagaNexusHeader.Step}'s value back; `undefined` for any other. */
+export function parseStepHeader(value: string): SagaStepCall | undefined {
+  const match = /^(action|compensation):(.+):(\d+)$/.exec(value);
+  if (!match) return undefined;
+  return { kind: match[1] as StepScope['kind'], step: match[2]!, attempt: Number(match[3]) };
+}
+
 /** The operation as a step calls it: its summary, a cancellation that waits, and the step's headers. */
 export function nexusOperationInScope(input: StartNexusOperationInput): StartNexusOperationInput {
   const scope = stepScope.getStore();
   if (!scope) return input;
-  const label = scope.summary ?? `${scope.step}: ${input.service}.${input.operation}`;
   return {
     ...input,
     headers: {
       ...input.headers,
       [SagaNexusHeader.IdempotencyKey]: scope.idempotencyKey,
-      [SagaNexusHeader.Step]: `${scope.kind}:${scope.step}:${scope.attempt}`,
+      [SagaNexusHeader.Step]: stepHeader(scope),
     },
     options: {
       ...input.options,
-      summary: scope.kind === 'compensation' ? `Undo ${label}` : label,
+      summary: stepSummary(scope, `${input.service}.${input.operation}`),
       ...(scope.kind === 'action'
         ? { cancellationType: NexusOperationCancellationType.WAIT_CANCELLATION_COMPLETED }
         : {}),

@@ -53,9 +53,11 @@ function workflowImports(...patterns) {
       })),
       patterns: [
         {
-          group: ['**/activities/*', '!**/activities/*.d'],
+          // A service's Nexus contract (nexus-rpc definitions and types) is what a saga calls its operations by.
+          regex: '(^|/)activities/(?!.*\\.d$)(?![^/]+/contract$)',
           allowTypeImports: true,
-          message: 'Workflows import activities as types only (import type) and call them through proxyActivities.',
+          message:
+            "Workflows import activities as types only (import type) and call them through proxyActivities, or a service's Nexus operations through its contract.",
         },
         {
           group: ['@temporalio/worker', '@temporalio/client', '@temporalio/testing'],

@@ -3,13 +3,14 @@ import type { Client } from '@temporalio/client';
 import express, { Router } from 'express';
 import type { Logger } from 'pino';
 import type { Config } from '../config';
+import { nexusEndpointsOf } from '../config';
 import { createHealthRoutes } from './health';
 import { createSagaRouter, notFoundHandler, problemHandler, refuseUnlistedMethods } from './saga/express';
 import { createOpenApiDocument } from './openapi';
 import type { TokenSettings } from './access-tokens';
 import { createTokenVerifier, loadTokenSettings } from './access-tokens';
 import { createAuthenticator } from './authentication';
-import type { TaskQueues } from '../workflows/task-queues';
+import type { NexusEndpoints, TaskQueues } from '../workflows/task-queues';
 import { orderTrigger } from './orders/trigger';
 import type { RateLimits } from './rate-limit';
 import { createRateLimitGuards, noRateLimits } from './rate-limit';
@@ -24,6 +25,7 @@ export async function appSettings(config: Config): Promise<Omit<AppDeps, 'client
   const { settings, source } = await loadTokenSettings(config);
   return {
     taskQueues: config.taskQueues,
+    nexusEndpoints: nexusEndpointsOf(config.nexus),
     webUiUrl: config.webUiUrl,
     tokens: settings,
     tokenSource: source,
@@ -48,6 +50,8 @@ export interface AppDeps {
   logger?: Logger;
   /** Where the order saga's services poll, when a deployment renamed their task queues. @default the services' names */
   taskQueues?: TaskQueues;
+  /** The services the order saga reaches over Nexus, by endpoint (`SERVICE_WIRING=nexus`). @default none */
+  nexusEndpoints?: NexusEndpoints;
   /** Further sagas the API triggers beside the orders, each with its routes under its own resource. @default none */
   sagas?: readonly AnySagaTrigger[];
   /** How long `?wait=` may hold a request. @default 5000 */
@@ -65,7 +69,7 @@ export interface AppDeps {
 
 export function createApp(deps: AppDeps): express.Express {
   const { client, temporalTimeoutMs = 2500 } = deps;
-  const sagas = [orderTrigger(deps.taskQueues), ...(deps.sagas ?? [])];
+  const sagas = [orderTrigger(deps.taskQueues, deps.nexusEndpoints), ...(deps.sagas ?? [])];
   const taken = new Set<string>();
   for (const { resource } of sagas) {
     if (taken.has(resource)) throw new Error(`Two sagas are declared under /${resource}: give each its own resource.`);

@@ -16,7 +16,7 @@ import { loadPayloadEncryption } from '../codec/data-converter';
 import { formatPayloadKey, generatePayloadKey } from '../codec/payload-keys';
 import type { PlaceOrderRequest } from '../api/orders/schema';
 import type { Config } from '../config';
-import { loadConfig } from '../config';
+import { loadConfig, nexusEndpointsOf } from '../config';
 import { orderRequest } from '../test/fixtures/orders';
 import { customerToken, testTokenSettings } from '../test/tokens';
 import type { DevServer } from '../workers/dev-server';
@@ -24,7 +24,8 @@ import { startDevServer } from '../workers/dev-server';
 import { withoutWorkflowStackTraces } from '../workers/saga';
 import type { ServiceName } from '../workers/service-worker';
 import type { RunningServices } from '../workers/service-workers';
-import { startServices } from '../workers/service-workers';
+import { nexusServices, startServices } from '../workers/service-workers';
+import { ensureNexusEndpoints } from '../workers/nexus-endpoints';
 
 export interface OrderSystem {
   server: DevServer;
@@ -41,11 +42,14 @@ export interface OrderSystem {
   stop(): Promise<void>;
 }
 
-/** Starts the server, `services` in this process (all by default), and the API. */
+/**
+ * Starts the server, `services` in this process (all by default), and the API. With `SERVICE_WIRING=nexus` in `env`,
+ * inventory, payments and shipping run in namespaces of their own, reached through endpoints made here.
+ */
 export async function startOrderSystem(
   options: { services?: readonly ServiceName[]; env?: NodeJS.ProcessEnv } = {},
 ): Promise<OrderSystem> {
-  const server = await startDevServer();
+  const server = await startDevServer({ namespaces: [...nexusServices] });
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'temporal-saga-bench-'));
   // A process of the system decrypts what the others encrypted: one key for all, made for this run.
   const env = {
@@ -62,6 +66,7 @@ export async function startOrderSystem(
   const nativeConnection = await NativeConnection.connect({ address: server.address });
   const connection = await Connection.connect({ address: server.address });
   const client = new Client({ connection, dataConverter });
+  if (config.nexus) await ensureNexusEndpoints(connection, config.nexus, config.taskQueues);
   const deps = { connection: nativeConnection, namespace: 'default', client, config, dataConverter };
   const running: RunningServices[] = [];
   const start = async (only: readonly ServiceName[]) => {
@@ -71,10 +76,13 @@ export async function startOrderSystem(
   };
   if (options.services?.length !== 0) await start(options.services ?? ['orders', 'inventory', 'payments', 'shipping']);
   // Every POST carries its customer's token, which the API verifies: part of what an order costs it.
-  const http = await listen(createApp({ client, tokens: testTokenSettings, logger: createLogger('silent') }), {
-    host: '127.0.0.1',
-    port: 0,
+  const app = createApp({
+    client,
+    tokens: testTokenSettings,
+    logger: createLogger('silent'),
+    nexusEndpoints: nexusEndpointsOf(config.nexus),
   });
+  const http = await listen(app, { host: '127.0.0.1', port: 0 });
   return {
     server,
     client,

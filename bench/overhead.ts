@@ -8,8 +8,10 @@ import { randomUUID } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import { NativeConnection, Worker } from '@temporalio/worker';
+import * as nexus from 'nexus-rpc';
 import { startSaga } from '../api/saga';
 import { createSagaTestActivities, TestService } from '../test/sagas/activities';
+import { testSteps } from '../test/sagas/nexus-contract';
 import type { ScriptedSagaInput } from '../test/sagas/workflows';
 import { startDevServer } from '../workers/dev-server';
 import { sagaInterceptorModules } from '../workers/saga';
@@ -21,9 +23,10 @@ const plan: ScriptedSagaInput = {
 };
 /**
  * The engine as sagas use it, the engine with its search attributes off (so that their share of the cost is
- * measured, not guessed), and the same saga by hand.
+ * measured, not guessed), the same saga by hand, and the engine with every step a Nexus operation on a handler in a
+ * namespace of its own (the Nexus wiring's cost per step, against the same steps as activities).
  */
-const variants = ['engine', 'engine, no search attributes', 'hand-written'] as const;
+const variants = ['engine', 'engine, no search attributes', 'hand-written', 'engine, steps over Nexus'] as const;
 type Variant = (typeof variants)[number];
 const runs: Record<Variant, { workflowType: string; input: ScriptedSagaInput; startedBy: 'startSaga' | 'client' }> = {
   engine: { workflowType: 'scriptedSaga', input: plan, startedBy: 'startSaga' },
@@ -33,14 +36,24 @@ const runs: Record<Variant, { workflowType: string; input: ScriptedSagaInput; st
     startedBy: 'startSaga',
   },
   'hand-written': { workflowType: 'handWrittenSaga', input: plan, startedBy: 'client' },
+  'engine, steps over Nexus': { workflowType: 'scriptedSaga', input: plan, startedBy: 'startSaga' },
 };
+
+/** The namespace of the Nexus variant's handler: another team's, as in the Nexus wiring. */
+const handlerNamespace = 'bench-steps';
+
+/** The test steps' handler: each operation does what a succeeding test activity does, synchronously. */
+const testStepsHandler = nexus.serviceHandler(testSteps, {
+  perform: async (_context, { step }) => `perform:${step}`,
+  undo: async (_context, { step }) => `undo:${step}`,
+});
 
 export async function overhead({ quick }: { quick: boolean }): Promise<BenchmarkResult> {
   const sagasPerVariant = quick ? 20 : 500;
   const rounds = quick ? 1 : 3;
   const concurrency = 10;
   installQuietRuntime();
-  const server = await startDevServer();
+  const server = await startDevServer({ namespaces: [handlerNamespace] });
   const dataConverter = await benchDataConverter();
   const nativeConnection = await NativeConnection.connect({ address: server.address });
   const connection = await Connection.connect({ address: server.address });
@@ -54,7 +67,19 @@ export async function overhead({ quick }: { quick: boolean }): Promise<Benchmark
     interceptors: { workflowModules: sagaInterceptorModules },
     activities: createSagaTestActivities(new TestService()),
   });
-  const running = worker.run();
+  const endpoint = `bench-steps-${randomUUID()}`;
+  await connection.operatorService.createNexusEndpoint({
+    spec: { name: endpoint, target: { worker: { namespace: handlerNamespace, taskQueue } } },
+  });
+  runs['engine, steps over Nexus'].input = { ...plan, nexusEndpoint: endpoint };
+  const handlerWorker = await Worker.create({
+    connection: nativeConnection,
+    namespace: handlerNamespace,
+    dataConverter,
+    taskQueue,
+    nexusServices: [testStepsHandler],
+  });
+  const running = Promise.all([worker.run(), handlerWorker.run()]);
   const eventTypes = Object.fromEntries(variants.map((variant) => [variant, new Map<string, number>()])) as Record<
     Variant,
     Map<string, number>
@@ -109,6 +134,7 @@ export async function overhead({ quick }: { quick: boolean }): Promise<Benchmark
     }
   } finally {
     worker.shutdown();
+    handlerWorker.shutdown();
     await running;
     await connection.close();
     await nativeConnection.close();
@@ -150,6 +176,7 @@ export async function overhead({ quick }: { quick: boolean }): Promise<Benchmark
   const engine = summary('engine');
   const withoutAttributes = summary('engine, no search attributes');
   const handWritten = summary('hand-written');
+  const overNexus = summary('engine, steps over Nexus');
   const steps = plan.plan.length;
   const rounded = (value: number) => `${value.toFixed(1)} %`;
   const overOf = (variant: Variant) => {
@@ -158,7 +185,19 @@ export async function overhead({ quick }: { quick: boolean }): Promise<Benchmark
   };
   return {
     name: 'overhead',
-    parameters: { sagasPerVariant, rounds, concurrency, steps, quick, extraEventsPerSaga },
+    parameters: {
+      sagasPerVariant,
+      rounds,
+      concurrency,
+      steps,
+      quick,
+      extraEventsPerSaga,
+      // The Nexus wiring's cost: a step (action and its compensation registered) over Nexus, against an activity.
+      nexusOverActivityPerStep: {
+        ms: Number(((overNexus.meanMs - engine.meanMs) / steps).toFixed(1)),
+        historyEvents: Number(((overNexus.historyEvents - engine.historyEvents) / steps).toFixed(2)),
+      },
+    },
     rows: [
       { variant: 'engine', ...engine, overHandWritten: overOf('engine') },
       {
@@ -167,6 +206,7 @@ export async function overhead({ quick }: { quick: boolean }): Promise<Benchmark
         overHandWritten: overOf('engine, no search attributes'),
       },
       { variant: 'hand-written', ...handWritten, overHandWritten: '—' },
+      { variant: 'engine, steps over Nexus', ...overNexus, overHandWritten: overOf('engine, steps over Nexus') },
     ],
     plot: {
       title: {

@@ -3,7 +3,9 @@
  * at each; against the ceiling of a bare worker running what an order runs (bare-order.ts: two workflows, ten
  * no-op activities, one completed by task token), on the same server, in the same run: before the orders and
  * after them, the ceiling being the mean of the two. For each, the CPU spent per completed order, by the server
- * and by this process's threads (workers, API, load): where an order's cost above the bare shape goes.
+ * and by this process's threads (workers, API, load): where an order's cost above the bare shape goes. Both
+ * wirings, each on a server of its own with its own ceiling: the services on task queues, and inventory, payments
+ * and shipping in namespaces of their own, reached over Nexus.
  */
 import { randomUUID } from 'node:crypto';
 import { CompleteAsyncError, Context } from '@temporalio/activity';
@@ -93,22 +95,35 @@ async function bareCeiling(system: OrderSystem, orders: number): Promise<Phase> 
   );
 }
 
-export async function throughput({ quick }: { quick: boolean }): Promise<BenchmarkResult> {
-  installQuietRuntime();
-  const rates = quick ? [5] : [5, 10, 20, 30];
-  const seconds = quick ? 3 : 15;
-  const bareOrders = quick ? 20 : 300;
-  const orderRows: ({ system: string; rate: number; apiP99Ms: number } & Phase)[] = [];
-  // The bare worker first, alone on the server; then the order system's services; then the bare worker again, on
-  // the server the orders left (its history and visibility tables fuller): the ceiling is the mean of the two.
-  const system = await startOrderSystem({ services: [] });
-  let before: Phase;
-  let after: Phase;
+/** How the order saga reaches inventory, payments and shipping (docs/nexus-wiring.md). */
+const wirings = ['task queues', 'Nexus'] as const;
+type Wiring = (typeof wirings)[number];
+
+interface WiringRun {
+  before: Phase;
+  after: Phase;
+  orderRows: ({ system: string; wiring: Wiring; rate: number; apiP99Ms: number } & Phase)[];
+}
+
+/**
+ * One wiring on a server of its own: the bare worker alone on the server; then the order system's services at each
+ * rate; then the bare worker again, on the server the orders left (its history and visibility tables fuller): the
+ * wiring's ceiling is the mean of the two.
+ */
+async function runWiring(
+  wiring: Wiring,
+  { rates, seconds, bareOrders }: { rates: number[]; seconds: number; bareOrders: number },
+): Promise<WiringRun> {
+  const system = await startOrderSystem({
+    services: [],
+    env: wiring === 'Nexus' ? { SERVICE_WIRING: 'nexus' } : {},
+  });
   try {
-    before = await bareCeiling(system, bareOrders);
+    const before = await bareCeiling(system, bareOrders);
     await system.startServices(allServices);
+    const orderRows: WiringRun['orderRows'] = [];
     for (const rate of rates) {
-      process.stderr.write(`throughput: ${rate} orders/s for ${seconds} s…\n`);
+      process.stderr.write(`throughput, ${wiring}: ${rate} orders/s for ${seconds} s…\n`);
       const customerId = `bench-${randomUUID()}`;
       const amount = rate * seconds;
       const latencies: number[] = [];
@@ -123,38 +138,72 @@ export async function throughput({ quick }: { quick: boolean }): Promise<Benchma
         await waitForCount(system.client, completed, amount, 'throughput: completed');
         return amount / ((performance.now() - began) / 1000);
       });
-      orderRows.push({ system: 'orders through the API', rate, apiP99Ms: percentile(latencies, 99), ...measured });
+      const row = { system: 'orders through the API', wiring, rate, apiP99Ms: percentile(latencies, 99) };
+      orderRows.push({ ...row, ...measured });
     }
-    process.stderr.write('throughput: the bare worker again…\n');
-    after = await bareCeiling(system, bareOrders);
+    process.stderr.write(`throughput, ${wiring}: the bare worker again…\n`);
+    const after = await bareCeiling(system, bareOrders);
+    return { before, after, orderRows };
   } finally {
     await system.stop();
   }
-  const ceiling = (before.completedPerSecond + after.completedPerSecond) / 2;
-  const bare = (when: string, measured: Phase) => ({
-    system: `bare worker, an order's shape, ${when}`,
-    rate: 'as fast as it goes',
-    apiP99Ms: '—',
-    ...measured,
-    ofCeiling: `${((measured.completedPerSecond / ceiling) * 100).toFixed(0)} %`,
+}
+
+export async function throughput({ quick }: { quick: boolean }): Promise<BenchmarkResult> {
+  installQuietRuntime();
+  const rates = quick ? [5] : [5, 10, 20, 30];
+  const seconds = quick ? 3 : 15;
+  const bareOrders = quick ? 20 : 300;
+  const runs = {} as Record<Wiring, WiringRun>;
+  for (const wiring of wirings) runs[wiring] = await runWiring(wiring, { rates, seconds, bareOrders });
+  const ceilingOf = ({ before, after }: WiringRun) => (before.completedPerSecond + after.completedPerSecond) / 2;
+  const ofCeiling = (completedPerSecond: number, wiring: Wiring) =>
+    `${((completedPerSecond / ceilingOf(runs[wiring])) * 100).toFixed(0)} %`;
+  const ceiling = ceilingOf(runs['task queues']);
+  const rows: BenchmarkResult['rows'] = wirings.flatMap((wiring) => {
+    const bare = (when: string, measured: Phase) => ({
+      system: `bare worker, an order's shape, ${when}`,
+      wiring,
+      rate: 'as fast as it goes',
+      apiP99Ms: '—',
+      ...measured,
+      ofCeiling: ofCeiling(measured.completedPerSecond, wiring),
+    });
+    return [
+      bare('before the orders', runs[wiring].before),
+      bare('after them', runs[wiring].after),
+      ...runs[wiring].orderRows.map((row) => ({ ...row, ofCeiling: ofCeiling(row.completedPerSecond, wiring) })),
+    ];
   });
-  const rows: BenchmarkResult['rows'] = [
-    bare('before the orders', before),
-    bare('after them', after),
-    ...orderRows.map((row) => ({
-      ...row,
-      ofCeiling: `${((row.completedPerSecond / ceiling) * 100).toFixed(0)} %`,
-    })),
-  ];
-  const held = rows.filter((row) => row.system === 'orders through the API' && Number(row.apiP99Ms) <= p99TargetMs);
-  // The system's throughput: the most orders a second it completed at a rate it held.
-  const best = held.reduce<(typeof held)[number] | undefined>(
-    (most, row) => (most && Number(most.completedPerSecond) >= Number(row.completedPerSecond) ? most : row),
-    undefined,
-  );
+  // Each wiring's throughput: the most orders a second it completed at a rate it held.
+  const bestOf = (wiring: Wiring) =>
+    rows
+      .filter(
+        (row) =>
+          row.wiring === wiring && row.system === 'orders through the API' && Number(row.apiP99Ms) <= p99TargetMs,
+      )
+      .reduce<BenchmarkResult['rows'][number] | undefined>(
+        (most, row) => (most && Number(most.completedPerSecond) >= Number(row.completedPerSecond) ? most : row),
+        undefined,
+      );
+  const best = bestOf('task queues');
+  const bestOverNexus = bestOf('Nexus');
   return {
     name: 'throughput',
-    parameters: { rates, secondsPerRate: seconds, activitiesPerOrder, p99TargetMs, ceiling, quick },
+    parameters: {
+      rates,
+      secondsPerRate: seconds,
+      activitiesPerOrder,
+      p99TargetMs,
+      ceiling,
+      nexusCeiling: ceilingOf(runs.Nexus),
+      // The Nexus wiring's throughput, of the task-queue wiring's, each at the best rate it held.
+      nexusOfTaskQueues:
+        best && bestOverNexus
+          ? Number((Number(bestOverNexus.completedPerSecond) / Number(best.completedPerSecond)).toFixed(2))
+          : null,
+      quick,
+    },
     rows,
     plot: {
       title: `Orders end to end (${activitiesPerOrder} activities each), ${seconds} s per offered rate`,
@@ -165,11 +214,12 @@ export async function throughput({ quick }: { quick: boolean }): Promise<Benchma
               data: { values: rows.filter((row) => typeof row.rate === 'number') },
               mark: { type: 'line', point: true },
               encoding: {
+                color: { field: 'wiring', type: 'nominal', legend: { orient: 'top' } },
                 x: { field: 'rate', type: 'quantitative', title: 'offered (orders/s)', axis: { format: '~g' } },
                 y: { field: 'completedPerSecond', type: 'quantitative', title: 'completed (orders/s)' },
               },
             },
-            ...horizontalLine(ceiling, `bare worker ceiling ${ceiling.toFixed(1)}/s (mean)`),
+            ...horizontalLine(ceiling, `bare worker ceiling ${ceiling.toFixed(1)}/s (mean, task-queue run)`),
           ],
           width: 300,
           height: 220,
@@ -178,8 +228,9 @@ export async function throughput({ quick }: { quick: boolean }): Promise<Benchma
           layer: [
             {
               data: { values: rows.filter((row) => typeof row.rate === 'number') },
-              mark: { type: 'line', point: true, color: '#e45756' },
+              mark: { type: 'line', point: true },
               encoding: {
+                color: { field: 'wiring', type: 'nominal', legend: { orient: 'top' } },
                 x: { field: 'rate', type: 'quantitative', title: 'offered (orders/s)', axis: { format: '~g' } },
                 y: { field: 'apiP99Ms', type: 'quantitative', title: 'POST /orders p99 (ms)' },
               },
@@ -193,16 +244,23 @@ export async function throughput({ quick }: { quick: boolean }): Promise<Benchma
     },
     verdicts: [
       {
-        claim: `a rate held with the API's p99 ≤ ${p99TargetMs} ms`,
+        claim: `task queues: a rate held with the API's p99 ≤ ${p99TargetMs} ms`,
         measured: best
           ? `${best.rate}/s offered, ${Number(best.completedPerSecond).toFixed(1)} orders/s completed (${best.ofCeiling} of the ceiling)`
           : 'none',
         holds: best !== undefined,
       },
       {
-        claim: `orders/s ≥ ${ofCeilingTarget * 100} % of the bare ceiling (${ceiling.toFixed(1)}/s, the mean of two)`,
+        claim: `task queues: orders/s ≥ ${ofCeilingTarget * 100} % of the bare ceiling (${ceiling.toFixed(1)}/s, the mean of two)`,
         measured: best ? `${best.ofCeiling}` : 'none',
         holds: best !== undefined && Number(best.completedPerSecond) >= ofCeilingTarget * ceiling,
+      },
+      {
+        claim: `Nexus: a rate held with the API's p99 ≤ ${p99TargetMs} ms`,
+        measured: bestOverNexus
+          ? `${bestOverNexus.rate}/s offered, ${Number(bestOverNexus.completedPerSecond).toFixed(1)} orders/s completed (${bestOverNexus.ofCeiling} of its server's bare ceiling)`
+          : 'none',
+        holds: bestOverNexus !== undefined,
       },
     ],
   };

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import type { PayloadKey } from '../codec/payload-keys';
 import { developmentKeyFile, parseKeyFile, parsePayloadKeys } from '../codec/payload-keys';
-import type { TaskQueues } from '../workflows/task-queues';
+import type { NexusEndpoints, NexusServiceName, TaskQueues } from '../workflows/task-queues';
 import { defaultTaskQueues } from '../workflows/task-queues';
 
 const port = z.coerce.number().int().min(1).max(65535);
@@ -109,6 +109,12 @@ const trustedProxies = z.string().transform((value, context): number | string[] 
   return entries;
 });
 
+const namespaceName = z.string().regex(/^[a-zA-Z0-9][a-zA-Z0-9._-]*$/, 'expected a Temporal namespace name');
+/** Temporal's rule for a Nexus endpoint's name. */
+const endpointName = z
+  .string()
+  .regex(/^[a-zA-Z][a-zA-Z0-9-]*[a-zA-Z0-9]$/, 'expected letters, digits and hyphens, starting with a letter');
+
 const EnvSchema = z
   .object({
     TEMPORAL_ADDRESS: hostAndPort.optional(),
@@ -147,6 +153,13 @@ const EnvSchema = z
     INVENTORY_TASK_QUEUE: taskQueue.default(defaultTaskQueues.inventory),
     PAYMENTS_TASK_QUEUE: taskQueue.default(defaultTaskQueues.payments),
     SHIPPING_TASK_QUEUE: taskQueue.default(defaultTaskQueues.shipping),
+    SERVICE_WIRING: z.enum(['task-queues', 'nexus']).default('task-queues'),
+    INVENTORY_NAMESPACE: namespaceName.default('inventory'),
+    PAYMENTS_NAMESPACE: namespaceName.default('payments'),
+    SHIPPING_NAMESPACE: namespaceName.default('shipping'),
+    INVENTORY_NEXUS_ENDPOINT: endpointName.default('inventory'),
+    PAYMENTS_NEXUS_ENDPOINT: endpointName.default('payments'),
+    SHIPPING_NEXUS_ENDPOINT: endpointName.default('shipping'),
     WORKFLOW_CACHE_SIZE: z.coerce.number().int().min(2).max(100_000).default(250),
     WORKFLOW_STACK_TRACES: z.enum(['on', 'off']).default('off'),
     WORKFLOW_BUNDLE: z
@@ -198,6 +211,15 @@ export type PayloadKeysConfig =
       file: string;
     };
 
+/** Where each service another team may own runs, and the endpoint that reaches it. */
+export type NexusWiring = Record<NexusServiceName, { namespace: string; endpoint: string }>;
+
+/** The endpoints a saga reaches the services through in `wiring`: none without Nexus. */
+export function nexusEndpointsOf(wiring: NexusWiring | undefined): NexusEndpoints {
+  if (!wiring) return {};
+  return Object.fromEntries(Object.entries(wiring).map(([service, { endpoint }]) => [service, endpoint]));
+}
+
 export interface Config {
   temporal: {
     /** `host:port` of an existing Temporal cluster; unset means "launch the embedded dev server". */
@@ -219,6 +241,14 @@ export interface Config {
   };
   /** Each service's task queue (`<SERVICE>_TASK_QUEUE`). @default the service's name */
   taskQueues: TaskQueues;
+  /**
+   * With `SERVICE_WIRING=nexus`: the namespace each of inventory, payments and shipping runs in
+   * (`<SERVICE>_NAMESPACE`, @default the service's name) and the Nexus endpoint the order saga reaches it through
+   * (`<SERVICE>_NEXUS_ENDPOINT`, @default the service's name), whose target is that namespace and the service's task
+   * queue. Undefined (the default, `task-queues`): every service runs in `TEMPORAL_NAMESPACE`, reached on its task
+   * queue.
+   */
+  nexus: NexusWiring | undefined;
   /** Port of the workers' Prometheus endpoint (`/metrics`); unset: no endpoint. */
   metricsPort: number | undefined;
   /**
@@ -356,6 +386,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
         : path.resolve(vars.WORKFLOW_BUNDLE),
     workflowCacheSize: vars.WORKFLOW_CACHE_SIZE,
     workflowStackTraces: vars.WORKFLOW_STACK_TRACES === 'on',
+    nexus:
+      vars.SERVICE_WIRING === 'nexus'
+        ? {
+            inventory: { namespace: vars.INVENTORY_NAMESPACE, endpoint: vars.INVENTORY_NEXUS_ENDPOINT },
+            payments: { namespace: vars.PAYMENTS_NAMESPACE, endpoint: vars.PAYMENTS_NEXUS_ENDPOINT },
+            shipping: { namespace: vars.SHIPPING_NAMESPACE, endpoint: vars.SHIPPING_NEXUS_ENDPOINT },
+          }
+        : undefined,
     embeddedServer: {
       port: vars.TEMPORAL_PORT,
       uiPort: vars.TEMPORAL_UI_PORT,

@@ -13,13 +13,15 @@ import { formatPayloadKey, generatePayloadKey } from '../codec/payload-keys';
 import { startDevServer } from '../workers/dev-server';
 import { sagaInterceptorModules } from '../workers/saga';
 import { serviceWorkerLogger, workflowsPath } from '../workers/service-worker';
+import { nexusServices } from '../workers/service-workers';
 import { testEnv } from './env';
 
 export default async function globalSetup(): Promise<void> {
   // Every process of the run (test files, the services they launch) encrypts payloads with one key of its own.
   process.env[testEnv.payloadKeys] = formatPayloadKey(generatePayloadKey(`test-${Date.now()}`));
   if (!process.env[testEnv.address]) {
-    const server = await startDevServer();
+    // With the namespaces the Nexus wiring's services run in (system.ts).
+    const server = await startDevServer({ namespaces: [...nexusServices] });
     process.env[testEnv.address] = server.address;
     process.env[testEnv.namespace] = server.namespace;
     (globalThis as { devServer?: typeof server }).devServer = server;

@@ -30,18 +30,30 @@ async function decoded(codecs: readonly PayloadCodec[], payload: Payload): Promi
 }
 
 /**
- * The workflow's events, with the payloads the helpers below read (an activity's input, its summary) decoded
+ * The workflow's events, with the payloads the helpers below read (its input, an activity's input, its summary) decoded
  * through the handle's client codecs: the history holds them encrypted.
  */
 export async function historyOf(handle: WorkflowHandle): Promise<HistoryEvent[]> {
   const events = (await handle.fetchHistory()).events ?? [];
   const codecs = handle.client.options.loadedDataConverter.payloadCodecs;
   for (const event of events) {
+    const started = event.workflowExecutionStartedEventAttributes?.input;
+    if (started?.payloads?.[0]) started.payloads[0] = await decoded(codecs, started.payloads[0]);
     const input = event.activityTaskScheduledEventAttributes?.input;
     if (input?.payloads?.[0]) input.payloads[0] = await decoded(codecs, input.payloads[0]);
     if (event.userMetadata?.summary) event.userMetadata.summary = await decoded(codecs, event.userMetadata.summary);
   }
   return events;
+}
+
+/** The activities and Nexus operations the workflow scheduled, by name, in order. */
+export function stepCallsOf(events: HistoryEvent[]): string[] {
+  return events.flatMap(
+    (event) =>
+      event.activityTaskScheduledEventAttributes?.activityType?.name ??
+      event.nexusOperationScheduledEventAttributes?.operation ??
+      [],
+  );
 }
 
 /** Every activity event, with the activity type and step of its scheduled event. */

@@ -26,10 +26,11 @@ import { listen } from '../api/server';
 import type { PayloadEncryption } from '../codec/data-converter';
 import { loadPayloadEncryption } from '../codec/data-converter';
 import type { Config } from '../config';
-import { loadConfig } from '../config';
+import { loadConfig, nexusEndpointsOf } from '../config';
 import type { ServiceName } from '../workers/service-worker';
 import { openServiceDatabase, serviceWorkerLogger } from '../workers/service-worker';
-import { allServices, startServices } from '../workers/service-workers';
+import { deleteNexusEndpoints, ensureNexusEndpoints } from '../workers/nexus-endpoints';
+import { allServices, nexusServices, startServices } from '../workers/service-workers';
 import { readTestEnv } from './env';
 import { createServiceDatabases } from './postgres';
 import { testOperatorToken, testTokenSecret, testTokenSettings } from './tokens';
@@ -72,12 +73,28 @@ export interface TestSystem {
 let runtimeInstalled = false;
 
 /**
- * Task queues of this test system's own, `<service>-<id>`: every test system shares the run's server, and a saga a
- * test leaves running must not go on in a later test's workers and write to that test's databases.
+ * How the order saga reaches inventory, payments and shipping: on their task queues in the run's namespace, or over
+ * Nexus endpoints, each service in its own namespace (the run's server has them: global-setup.ts).
  */
-function ownTaskQueues(): NodeJS.ProcessEnv {
+export type Wiring = 'task-queues' | 'nexus';
+export const wirings: readonly Wiring[] = ['task-queues', 'nexus'];
+
+/**
+ * Task queues of this test system's own, `<service>-<id>`, and in the Nexus wiring endpoints of its own too: every
+ * test system shares the run's server, and a saga a test leaves running must not go on in a later test's workers
+ * and write to that test's databases.
+ */
+function ownServiceNames(wiring: Wiring): NodeJS.ProcessEnv {
   const id = randomUUID().slice(0, 8);
-  return Object.fromEntries(allServices.map((service) => [`${service.toUpperCase()}_TASK_QUEUE`, `${service}-${id}`]));
+  const names: [string, string][] = allServices.map((service) => [
+    `${service.toUpperCase()}_TASK_QUEUE`,
+    `${service}-${id}`,
+  ]);
+  if (wiring === 'nexus') {
+    names.push(['SERVICE_WIRING', 'nexus']);
+    for (const service of nexusServices) names.push([`${service.toUpperCase()}_NEXUS_ENDPOINT`, `${service}-${id}`]);
+  }
+  return Object.fromEntries(names);
 }
 
 export async function startTestSystem(
@@ -86,6 +103,8 @@ export async function startTestSystem(
     app?: Partial<AppDeps>;
     /** Configuration for the system's services and API, over the test run's. */
     env?: NodeJS.ProcessEnv;
+    /** @default 'task-queues' */
+    wiring?: Wiring;
   } = {},
 ): Promise<TestSystem> {
   const { address, namespace, workflowBundlePath } = readTestEnv();
@@ -98,7 +117,7 @@ export async function startTestSystem(
   const processEnv = {
     ...process.env,
     ...storage.env,
-    ...ownTaskQueues(),
+    ...ownServiceNames(options.wiring ?? 'task-queues'),
     // Tests place orders by the hundred from one address; a test of the rate limits sets its own in `env`.
     API_RATE_LIMIT_STARTS: '0',
     API_RATE_LIMIT_READS: '0',
@@ -124,12 +143,18 @@ export async function startTestSystem(
     const connection = await Connection.connect({ address });
     started.push(() => connection.close());
     const client = new Client({ connection, namespace, dataConverter });
+    if (config.nexus) {
+      const { nexus } = config;
+      await ensureNexusEndpoints(connection, nexus, config.taskQueues);
+      started.push(() => deleteNexusEndpoints(connection, nexus));
+    }
     const app = createApp({
       client,
       webUiUrl: 'http://localhost:8233',
       tokens: testTokenSettings,
       operatorToken: testOperatorToken,
       taskQueues: config.taskQueues,
+      nexusEndpoints: nexusEndpointsOf(config.nexus),
       logger: createLogger(process.env.LOG_LEVEL ?? 'silent'),
       rateLimits: config.api.rateLimits,
       trustProxy: config.api.trustProxy,

@@ -19,6 +19,8 @@ export interface DevServerOptions {
   dbFilename?: string;
   /** @default 'default' */
   namespace?: string;
+  /** Further namespaces the server creates at start (`--namespace`): the Nexus wiring's services'. @default none */
+  namespaces?: readonly string[];
   /** The codec server the Web UI decodes payloads with (`--ui-codec-endpoint`). @default none: payloads as stored */
   codecEndpoint?: string;
   /** Passed to the binary resolver. */
@@ -61,7 +63,10 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
         ...(options.uiPort ? { ui: true, uiPort: options.uiPort } : { ui: false }),
         ...(options.dbFilename ? { dbFilename: options.dbFilename } : {}),
         searchAttributes: [...searchAttributeKeys],
-        ...(options.codecEndpoint ? { extraArgs: ['--ui-codec-endpoint', options.codecEndpoint] } : {}),
+        extraArgs: [
+          ...(options.namespaces ?? []).flatMap((name) => ['--namespace', name]),
+          ...(options.codecEndpoint ? ['--ui-codec-endpoint', options.codecEndpoint] : []),
+        ],
         log: { format: 'pretty', level: 'error' },
       },
     });

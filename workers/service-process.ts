@@ -31,7 +31,7 @@ export function runServiceProcess(create: (deps: ServiceDeps) => Promise<Service
         dataConverter,
       });
       console.log(
-        `${service.name} service: polling task queue '${config.taskQueues[service.name]}' on ${connectionOptions.address}; data in ${service.database}` +
+        `${service.name} service: polling task queue '${config.taskQueues[service.name]}' in namespace '${service.namespace}' on ${connectionOptions.address}; data in ${service.database}` +
           (service.workflows ? `; workflows: ${service.workflows}` : '') +
           ` (worker created in ${service.workerCreatedMs} ms)`,
       );

@@ -4,8 +4,9 @@
  */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import type { Client } from '@temporalio/client';
+import { Client } from '@temporalio/client';
 import type { DataConverter } from '@temporalio/common';
+import { ApplicationFailure, ApplicationFailureCategory } from '@temporalio/common';
 import type { LogLevel, LogMetadata, NativeConnection, WorkerOptions } from '@temporalio/worker';
 import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
 import type { Kysely, Migration } from 'kysely';
@@ -29,9 +30,26 @@ export interface ServiceDeps {
   dataConverter: DataConverter;
 }
 
+/**
+ * A service's deps in the configured wiring: with `SERVICE_WIRING=nexus`, inventory, payments and shipping each work
+ * in a namespace of their own, with a client there; orders, and every service otherwise, in `deps.namespace`.
+ */
+export function depsInOwnNamespace(name: ServiceName, deps: ServiceDeps): ServiceDeps {
+  const own = name === 'orders' ? undefined : deps.config.nexus?.[name];
+  if (!own) return deps;
+  const client = new Client({
+    connection: deps.client.connection,
+    namespace: own.namespace,
+    dataConverter: deps.dataConverter,
+  });
+  return { ...deps, namespace: own.namespace, client };
+}
+
 /** A service's worker, built but not yet running, and the storage it holds open. */
 export interface Service {
   name: ServiceName;
+  /** The namespace its worker polls in. */
+  namespace: string;
   worker: Worker;
   /** Where the service keeps its data, for logs and banners. */
   database: string;
@@ -99,9 +117,23 @@ function compensatedSagaLine(message: string, meta: LogMetadata | undefined): st
   return `Saga ${String(meta?.workflowId)} ${(meta?.error as Error).message}`;
 }
 
+/**
+ * Whether a record is the SDK's warning for a Nexus operation that refused as designed (a benign business failure,
+ * activities/failures.ts): a refusal, which the SDK logs below the threshold when an activity makes it.
+ */
+function isNexusRefusal(message: string, meta: LogMetadata | undefined): boolean {
+  const error: unknown = meta?.error;
+  return (
+    message === 'Nexus handler invocation failed' &&
+    error instanceof ApplicationFailure &&
+    error.nonRetryable === true &&
+    error.category === ApplicationFailureCategory.BENIGN
+  );
+}
+
 export class ServiceWorkerLogger extends DefaultLogger {
   override log(level: LogLevel, message: string, meta?: LogMetadata): void {
-    if (/^No (workflows|activities) registered/.test(message)) return;
+    if (/^No (workflows|activities) registered/.test(message) || isNexusRefusal(message, meta)) return;
     const compensated = compensatedSagaLine(message, meta);
     if (compensated) {
       // A compensated saga is a business outcome, not a warning, so INFO; written past the WARN threshold, which
@@ -183,6 +215,7 @@ export async function createService<Schema>(
     });
     return {
       name,
+      namespace: deps.namespace,
       worker,
       database: describeLocation(location),
       workflows: describeWorkflowSource(workerOptions),

@@ -2,10 +2,14 @@
 import { createInventoryService } from './inventory';
 import { createOrdersService } from './orders';
 import { createPaymentsService } from './payments';
+import type { NexusServiceName } from '../workflows/task-queues';
 import type { Service, ServiceDeps, ServiceName, WorkflowSource } from './service-worker';
 import { createShippingService } from './shipping';
 
 export const allServices: readonly ServiceName[] = ['orders', 'inventory', 'payments', 'shipping'];
+
+/** The services another team may own: in the Nexus wiring, each in a namespace of its own. */
+export const nexusServices: readonly NexusServiceName[] = ['inventory', 'payments', 'shipping'];
 
 export interface RunningServices {
   services: Service[];

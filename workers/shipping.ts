@@ -1,17 +1,19 @@
 /**
  * The shipping service: shipment requests (completed asynchronously) and its own `shipment` workflows, on the
  * `shipping` task queue; beside its worker, the loop that keeps waiting orders' steps alive
- * (activities/shipping/waiting-orders.ts).
+ * (activities/shipping/waiting-orders.ts). With `SERVICE_WIRING=nexus`, all of it in its own namespace, serving its
+ * Nexus operation there too (activities/shipping/contract.ts).
  */
 import type { ShippingDeps } from '../activities/shipping';
-import { createShippingActivities } from '../activities/shipping';
+import { createShipping } from '../activities/shipping';
+import { createShippingNexusHandler } from '../activities/shipping/nexus-handler';
 import type { ShippingSchema } from '../activities/shipping/schema';
 import { shippingMigrations } from '../activities/shipping/schema';
 import type { WaitingOrdersOptions } from '../activities/shipping/waiting-orders';
 import { keepOrdersWaiting } from '../activities/shipping/waiting-orders';
 import { runServiceProcess } from './service-process';
 import type { Service, ServiceDeps, WorkflowSource } from './service-worker';
-import { createService, workflowSource } from './service-worker';
+import { createService, depsInOwnNamespace, workflowSource } from './service-worker';
 
 /**
  * Activities a shipping worker runs at once. Shipments started before the service kept orders waiting itself each
@@ -26,24 +28,29 @@ export function createShippingService(
   options: Pick<ShippingDeps, 'dispatchDelayMs' | 'handOverDelayMs'> & WaitingOrdersOptions = {},
 ): Promise<Service> {
   const { dispatchDelayMs, handOverDelayMs, ...waiting } = options;
-  const { client } = deps;
-  const taskQueue = deps.config.taskQueues.shipping;
+  const own = depsInOwnNamespace('shipping', deps);
+  const { client } = own;
+  const taskQueue = own.config.taskQueues.shipping;
   return createService<ShippingSchema>(
     'shipping',
-    deps,
+    own,
     shippingMigrations,
-    (db) => ({
-      ...workflows,
-      maxConcurrentActivityTaskExecutions: activitySlots.total,
-      activities: createShippingActivities({
+    (db) => {
+      const shipping = createShipping({
         db,
         client,
         taskQueue,
         maxOrdersKeptWaiting: activitySlots.total - activitySlots.forDecisions,
         dispatchDelayMs,
         handOverDelayMs,
-      }),
-    }),
+      });
+      return {
+        ...workflows,
+        maxConcurrentActivityTaskExecutions: activitySlots.total,
+        activities: shipping.activities,
+        ...(own.config.nexus ? { nexusServices: [createShippingNexusHandler(shipping)] } : {}),
+      };
+    },
     (db) => (stopping) => keepOrdersWaiting({ db, client, taskQueue, ...waiting }, stopping),
   );
 }

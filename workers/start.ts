@@ -20,6 +20,7 @@ import { connectToTemporal, reportFatalError } from '../config/startup';
 import { temporalConnectionOptions } from '../config/temporal';
 import type { DevServer } from './dev-server';
 import { embeddedWebUiUrl, startDevServer } from './dev-server';
+import { describeNexusWiring, ensureNexusEndpoints } from './nexus-endpoints';
 import { installWorkerRuntime } from './service-worker';
 import { allServices, startServices } from './service-workers';
 import type { PlannedPort } from './start-checks';
@@ -44,7 +45,10 @@ interface Part {
 class StopRequested extends Error {}
 
 async function main(): Promise<void> {
-  const config = loadConfig();
+  // `npm start -- --nexus`: the services another team may own run in namespaces of their own, reached over Nexus.
+  const config = loadConfig(
+    process.argv.includes('--nexus') ? { ...process.env, SERVICE_WIRING: 'nexus' } : process.env,
+  );
   // Before anything is launched, so that a taken port or an unwritable folder leaves nothing behind.
   await checkPortsFree(plannedPorts(config));
   if (usesDataDir(config)) await checkFolderWritable(config.dataDir, 'DATA_DIR');
@@ -98,6 +102,7 @@ async function main(): Promise<void> {
         uiPort: config.embeddedServer.uiPort,
         dbFilename: config.embeddedServer.dbFilename,
         namespace: config.temporal.namespace,
+        namespaces: Object.values(config.nexus ?? {}).map(({ namespace }) => namespace),
         codecEndpoint: codecServer.url,
       });
       add({ name: 'the Temporal server', stop: server.stop });
@@ -110,6 +115,8 @@ async function main(): Promise<void> {
     add({ name: "the workers' connection", stop: () => nativeConnection.close() });
     add({ name: 'the client connection', stop: () => connection.close() });
     const client = new Client({ connection, namespace, dataConverter });
+    // The embedded server's endpoints are made here; an external cluster's are its operator's (README).
+    if (config.nexus && server) await ensureNexusEndpoints(connection, config.nexus, config.taskQueues);
 
     const services = await startServices({ connection: nativeConnection, namespace, client, config, dataConverter });
     add({ name: 'the workers', stop: services.shutdown });
@@ -129,6 +136,7 @@ async function main(): Promise<void> {
         api: http.url,
         webUi: webUiUrl,
         temporal: `${connectionOptions.address} (namespace '${namespace}')`,
+        wiring: config.nexus ? describeNexusWiring(config.nexus) : undefined,
         server: server
           ? `embedded, ${server.binarySource}; history in ${config.embeddedServer.dbFilename}`
           : 'external',

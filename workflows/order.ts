@@ -1,7 +1,8 @@
 /**
  * `placeOrder`: the order saga. It runs on the `orders` task queue and reaches each service only through that
  * service's own task queue, so a slow or dead service delays its own step (retried until it is back) and never
- * holds a caller's thread.
+ * holds a caller's thread. In the Nexus wiring (`nexusEndpoints`), inventory, payments and shipping run in namespaces
+ * of their own, and the saga reaches them through their Nexus endpoints instead, with the same steps.
  *
  * reserve stock → create order → screen payment → charge payment → request shipment (the pivot) → confirm order ‖
  * commit stock → notify customer
@@ -18,15 +19,27 @@
  * An undo that keeps failing (a refund the payment provider refuses) is not retried for ever: the order waits in
  * `needs_attention` for an operator ({@link OrderPatch.EscalateCompensations}).
  */
+import { ApplicationFailureCategory } from '@temporalio/common';
+import type { BusinessFailure } from '../activities/failures';
 import type { InventoryActivities, Reservation, StockItem } from '../activities/inventory';
+import { inventoryService } from '../activities/inventory/contract';
 import type { Order, OrderItem, OrdersActivities } from '../activities/orders';
 import type { Charge, PaymentsActivities } from '../activities/payments';
-import type { ShipmentDispatched, ShippingActivities } from '../activities/shipping';
+import { paymentsService } from '../activities/payments/contract';
+import type { ShipmentDispatched, ShipmentRequest, ShippingActivities } from '../activities/shipping';
+import { shippingService } from '../activities/shipping/contract';
 import { ApplicationFailure, patched, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { SagaOptions, StepDefinition } from './saga';
-import { CompensationFailurePolicy, escapeMarkdown, runSaga, sagaActivities, sagaStartVersionOf } from './saga';
+import {
+  CompensationFailurePolicy,
+  escapeMarkdown,
+  runSaga,
+  sagaActivities,
+  sagaNexusOperations,
+  sagaStartVersionOf,
+} from './saga';
 import { OrderTotalKey } from './search-attributes';
-import type { TaskQueues } from './task-queues';
+import type { NexusEndpoints, TaskQueues } from './task-queues';
 import { defaultTaskQueues } from './task-queues';
 
 /** A line as the client orders it: an SKU and how many. The inventory prices it. */
@@ -42,7 +55,15 @@ export interface PlaceOrderInput extends Omit<Order, 'items'> {
   items: OrderedItem[];
   /** Where the services poll, when a deployment renamed their task queues. @default {@link defaultTaskQueues} */
   taskQueues?: Partial<TaskQueues>;
+  /**
+   * The Nexus endpoints of the services another team runs in a namespace of its own (`SERVICE_WIRING=nexus`): each
+   * named here is reached over Nexus, the others on their task queues. @default none
+   */
+  nexusEndpoints?: NexusEndpoints;
 }
+
+/** The order itself, without where its services are. */
+type OrderFields = Omit<PlaceOrderInput, 'taskQueues' | 'nexusEndpoints'>;
 
 export interface PlacedOrder {
   orderId: string;
@@ -95,13 +116,46 @@ const escalatingCompensations = {
   compensationRetry: { maximumAttempts: 6 },
 } as const satisfies SagaOptions;
 
-/** Each service's activities, called on that service's task queue. */
-function services(taskQueues: TaskQueues) {
-  return {
+/** The failure a rejected shipment ends its step with, as the shipping activity fails it (activities/failures.ts). */
+function undeliverable(reason: string): ApplicationFailure {
+  return ApplicationFailure.create({
+    type: 'Undeliverable' satisfies BusinessFailure,
+    message: reason,
+    nonRetryable: true,
+    category: ApplicationFailureCategory.BENIGN,
+  });
+}
+
+/**
+ * Each service's calls: its activities on its task queue, or, for a service with a Nexus endpoint, its Nexus
+ * operations of the same names and types (each service's contract.ts). Either way a call is retried until the
+ * service answers (a Nexus operation for as long as the server allows). Shipping over Nexus answers with the
+ * shipment's outcome, which a rejection turns into the activity's failure (`Undeliverable`).
+ */
+function services(taskQueues: TaskQueues, endpoints: NexusEndpoints) {
+  const overActivities = {
     orders: sagaActivities<OrdersActivities>({ ...serviceActivity, taskQueue: taskQueues.orders }),
     inventory: sagaActivities<InventoryActivities>({ ...serviceActivity, taskQueue: taskQueues.inventory }),
     payments: sagaActivities<PaymentsActivities>({ ...serviceActivity, taskQueue: taskQueues.payments }),
     shipping: sagaActivities<ShippingActivities>({ ...serviceActivity, taskQueue: taskQueues.shipping }),
+  };
+  const shipping = endpoints.shipping && sagaNexusOperations(endpoints.shipping, shippingService);
+  return {
+    orders: overActivities.orders,
+    inventory: endpoints.inventory
+      ? sagaNexusOperations(endpoints.inventory, inventoryService)
+      : overActivities.inventory,
+    payments: endpoints.payments ? sagaNexusOperations(endpoints.payments, paymentsService) : overActivities.payments,
+    shipping: shipping
+      ? {
+          requestShipment: async (request: ShipmentRequest): Promise<ShipmentDispatched> => {
+            const outcome = await shipping.requestShipment(request);
+            if (outcome.status === 'rejected') throw undeliverable(outcome.reason);
+            const { status: _dispatched, ...dispatched } = outcome;
+            return dispatched;
+          },
+        }
+      : overActivities.shipping,
   };
 }
 
@@ -156,7 +210,7 @@ function stepsOf({ screensPayment, catalogPrices }: { screensPayment: boolean; c
 }
 
 /** The order as the orders service records it: each line at the price the inventory reserved it at. */
-function pricedOrder(order: Omit<PlaceOrderInput, 'taskQueues'>, reservation: Reservation): Order {
+function pricedOrder(order: OrderFields, reservation: Reservation): Order {
   const priceOf = new Map(reservation.items.map((item) => [item.sku, item.unitPriceCents]));
   return {
     ...order,
@@ -182,13 +236,13 @@ function reservedTotal(reservation: Reservation): number {
  * The order as a saga started before {@link OrderPatch.CatalogPrices} records it: as its client sent it, priced
  * (the API required a price on every item then).
  */
-function clientPricedOrder(order: Omit<PlaceOrderInput, 'taskQueues'>): Order {
+function clientPricedOrder(order: OrderFields): Order {
   return order as Order;
 }
 
-export function placeOrder({ taskQueues, ...order }: PlaceOrderInput): Promise<PlacedOrder> {
+export function placeOrder({ taskQueues, nexusEndpoints = {}, ...order }: PlaceOrderInput): Promise<PlacedOrder> {
   const { orderId } = order;
-  const { orders, inventory, payments, shipping } = services({ ...defaultTaskQueues, ...taskQueues });
+  const { orders, inventory, payments, shipping } = services({ ...defaultTaskQueues, ...taskQueues }, nexusEndpoints);
   const startedAfterPatches = sagaStartVersionOf() >= 3;
   const screensPayment = startedAfterPatches || patched(OrderPatch.FraudCheck);
   const catalogPrices = startedAfterPatches || patched(OrderPatch.CatalogPrices);

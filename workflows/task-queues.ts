@@ -23,3 +23,12 @@ export const defaultTaskQueues: TaskQueues = {
   payments: TaskQueue.Payments,
   shipping: TaskQueue.Shipping,
 };
+
+/** The services another team may own, reached over Nexus from a namespace of their own. */
+export type NexusServiceName = Exclude<ServiceName, 'orders'>;
+
+/**
+ * The Nexus endpoint of each service reached over Nexus (`SERVICE_WIRING=nexus`); a service without one is called
+ * on its task queue.
+ */
+export type NexusEndpoints = Partial<Record<NexusServiceName, string>>;

@@ -5,7 +5,8 @@
  * transaction as its effect.
  */
 import { randomUUID } from 'node:crypto';
-import { log } from '@temporalio/activity';
+import { log as activityLog } from '@temporalio/activity';
+import type { Logger } from '@temporalio/common';
 import type { Kysely, Transaction } from 'kysely';
 import { BusinessFailure, businessFailure } from '../failures';
 import { compensateOnce, runOnce, timestamp } from '../storage/idempotency';
@@ -33,6 +34,8 @@ export interface Reservation {
 
 export interface InventoryDeps {
   db: Kysely<InventorySchema>;
+  /** Where the service logs: the activity's logger, or a Nexus handler's. @default the activity's */
+  log?: Logger;
 }
 
 /** An SKU as the catalog stocks and prices it. */
@@ -91,7 +94,7 @@ function inLockOrder<Line extends { sku: string }>(lines: readonly Line[]): Line
   return [...lines].sort((a, b) => (a.sku < b.sku ? -1 : a.sku > b.sku ? 1 : 0));
 }
 
-export function createInventoryActivities({ db }: InventoryDeps) {
+export function createInventoryActivities({ db, log = activityLog }: InventoryDeps) {
   /** Moves a held reservation's units out of `reserved`, to `available` (release) or `shipped` (commit). */
   async function settle(
     trx: Transaction<InventorySchema>,
@@ -158,7 +161,8 @@ export function createInventoryActivities({ db }: InventoryDeps) {
             .where('unit_price_cents', 'is not', null)
             .returning('unit_price_cents')
             .executeTakeFirst();
-          if (!taken || taken.unit_price_cents === null) throw await refusal(trx, input.orderId, sku, quantity);
+          if (!taken || taken.unit_price_cents === null)
+            throw await refusal(trx, log, { orderId: input.orderId, sku, requested: quantity });
           priced.set(sku, { sku, quantity, unitPriceCents: taken.unit_price_cents });
         }
         // Answered in the order's own order of lines.
@@ -212,7 +216,11 @@ export function createInventoryActivities({ db }: InventoryDeps) {
  * Why a line could not be reserved: an SKU the inventory does not sell (`UnknownSku`), or too few units
  * (`OutOfStock`). How many units are left goes to the service's log, for an operator, never into the failure.
  */
-async function refusal(trx: Transaction<InventorySchema>, orderId: string, sku: string, requested: number) {
+async function refusal(
+  trx: Transaction<InventorySchema>,
+  log: Logger,
+  { orderId, sku, requested }: { orderId: string; sku: string; requested: number },
+) {
   const stock = await trx
     .selectFrom('stock')
     .select(['available', 'unit_price_cents'])

@@ -30,6 +30,26 @@ export interface Charge {
   amountCents: number;
 }
 
+export interface ScreeningRequest {
+  orderId: string;
+  customerId: string;
+  amountCents: number;
+  paymentToken: string;
+}
+
+export interface RefundRequest {
+  idempotencyKey: string;
+  /** The idempotency key of the charge to refund. */
+  chargeKey: string;
+}
+
+export interface ChargeRequest {
+  idempotencyKey: string;
+  orderId: string;
+  amountCents: number;
+  paymentToken: string;
+}
+
 export interface PaymentsDeps {
   db: Kysely<PaymentsSchema>;
   /** How long `tok_slow` takes to answer after committing, and `tok_slow_capture` before it. @default 5000 */
@@ -49,10 +69,14 @@ function refundRefusalsOf(paymentToken: string): number {
   return refundFails ? Number(refundFails[1]) : 0;
 }
 
-export function createPaymentsActivities({ db, slowAcknowledgementMs = 5000 }: PaymentsDeps) {
+/**
+ * The service's calls, whoever makes them: an activity (below) or a Nexus operation (nexus-handler.ts). `attempt`:
+ * which try of the same call this is, which `tok_flaky_<N>` and the slow tokens read.
+ */
+export function createPayments({ db, slowAcknowledgementMs = 5000 }: PaymentsDeps) {
   return {
     /** Screens a payment before it is charged. Reads nothing and writes nothing: a verdict, not an effect. */
-    async screenPayment(input: { orderId: string; customerId: string; amountCents: number; paymentToken: string }) {
+    async screenPayment(input: ScreeningRequest) {
       if (input.paymentToken === PaymentToken.Fraud) {
         throw businessFailure(
           BusinessFailure.FraudSuspected,
@@ -62,13 +86,7 @@ export function createPaymentsActivities({ db, slowAcknowledgementMs = 5000 }: P
       return { verdict: 'clear' as const };
     },
 
-    async chargePayment(input: {
-      idempotencyKey: string;
-      orderId: string;
-      amountCents: number;
-      paymentToken: string;
-    }): Promise<Charge> {
-      const { attempt } = Context.current().info;
+    async chargePayment(input: ChargeRequest, attempt: number): Promise<Charge> {
       if (input.paymentToken === PaymentToken.Declined) {
         throw businessFailure(BusinessFailure.PaymentDeclined, 'The card issuer declined the payment.');
       }
@@ -109,7 +127,7 @@ export function createPaymentsActivities({ db, slowAcknowledgementMs = 5000 }: P
     },
 
     /** Compensation of `chargePayment`: refunds the whole charge. No charge under that key: nothing to do. */
-    async refundPayment(input: { idempotencyKey: string; chargeKey: string }): Promise<{ refundedCents: number }> {
+    async refundPayment(input: RefundRequest): Promise<{ refundedCents: number }> {
       // A refusal is counted down in a statement of its own, committed before the attempt fails.
       const refused = await db
         .updateTable('refund_refusals')
@@ -149,6 +167,16 @@ export function createPaymentsActivities({ db, slowAcknowledgementMs = 5000 }: P
         return { refundedCents: charge.amount_cents };
       });
     },
+  };
+}
+
+/** The calls as activities: the attempt is the activity's. */
+export function createPaymentsActivities(deps: PaymentsDeps) {
+  const payments = createPayments(deps);
+  return {
+    screenPayment: (input: ScreeningRequest) => payments.screenPayment(input),
+    chargePayment: (input: ChargeRequest) => payments.chargePayment(input, Context.current().info.attempt),
+    refundPayment: (input: RefundRequest) => payments.refundPayment(input),
   };
 }
 

@@ -22,7 +22,7 @@ import type { StockItem } from '../inventory';
 import type { ShippingAddress } from '../orders';
 import { runOnce, timestamp } from '../storage/idempotency';
 import type { ShipmentsTable, ShippingSchema } from './schema';
-import { ShipmentStatus } from './schema';
+import { noTaskToken, ShipmentStatus } from './schema';
 import { beatOrderStep, handOver } from './waiting-orders';
 
 export interface ShippingDeps {
@@ -47,6 +47,13 @@ export interface ShippingDeps {
 }
 
 /** What the order's `requestShipment` step resolves with, once the shipment is dispatched. */
+export interface ShipmentRequest {
+  idempotencyKey: string;
+  orderId: string;
+  address: ShippingAddress;
+  items: StockItem[];
+}
+
 export interface ShipmentDispatched {
   shipmentId: string;
   trackingNumber: string;
@@ -91,7 +98,8 @@ function dispatched(row: Pick<ShipmentsTable, 'shipment_id' | 'tracking_number' 
   return { shipmentId: row.shipment_id, trackingNumber: row.tracking_number ?? '', dispatchedAt: row.updated_at };
 }
 
-export function createShippingActivities({
+/** The shipping service's calls: its activities, and what its Nexus handler (nexus-handler.ts) records. */
+export function createShipping({
   db,
   client,
   taskQueue,
@@ -117,6 +125,7 @@ export function createShippingActivities({
     row: Pick<ShipmentsTable, 'shipment_id' | 'task_token'>,
     outcome: { result: ShipmentDispatched } | { error: Error },
   ) {
+    if (row.task_token === noTaskToken) return;
     const token = Buffer.from(row.task_token, 'base64');
     try {
       if ('result' in outcome) await client.activity.complete(token, outcome.result);
@@ -128,35 +137,45 @@ export function createShippingActivities({
     keepAlives.get(row.shipment_id)?.wake();
   }
 
-  return {
-    async requestShipment(input: {
-      idempotencyKey: string;
-      orderId: string;
-      address: ShippingAddress;
-      items: StockItem[];
-    }): Promise<ShipmentDispatched> {
+  /**
+   * Records the request once per step key, and answers its shipment's id. `taskToken`: the order's activity waiting
+   * for the decision, none for a request that came through Nexus (nexus-handler.ts), which the shipment workflow's
+   * result answers. A Nexus request counts as handed over from the start: its operation, retried by the server until
+   * the workflow has started, hands it over.
+   */
+  async function recordRequest(
+    input: ShipmentRequest,
+    { taskToken, handedOver }: { taskToken: string; handedOver: boolean },
+  ) {
+    const { shipmentId } = await runOnce(db, { key: input.idempotencyKey, args: input }, async (trx) => {
+      const now = timestamp();
+      const id = randomUUID();
+      await trx
+        .insertInto('shipments')
+        .values({
+          shipment_id: id,
+          order_id: input.orderId,
+          step_key: input.idempotencyKey,
+          status: ShipmentStatus.Requested,
+          address: JSON.stringify(input.address),
+          items: JSON.stringify(input.items),
+          task_token: taskToken,
+          tracking_number: null,
+          rejection_reason: null,
+          created_at: now,
+          updated_at: now,
+          ...(handedOver ? { handed_over_at: now } : {}),
+        })
+        .execute();
+      return { shipmentId: id };
+    });
+    return shipmentId;
+  }
+
+  const activities = {
+    async requestShipment(input: ShipmentRequest): Promise<ShipmentDispatched> {
       const taskToken = Buffer.from(Context.current().info.taskToken).toString('base64');
-      const { shipmentId } = await runOnce(db, { key: input.idempotencyKey, args: input }, async (trx) => {
-        const now = timestamp();
-        const id = randomUUID();
-        await trx
-          .insertInto('shipments')
-          .values({
-            shipment_id: id,
-            order_id: input.orderId,
-            step_key: input.idempotencyKey,
-            status: ShipmentStatus.Requested,
-            address: JSON.stringify(input.address),
-            items: JSON.stringify(input.items),
-            task_token: taskToken,
-            tracking_number: null,
-            rejection_reason: null,
-            created_at: now,
-            updated_at: now,
-          })
-          .execute();
-        return { shipmentId: id };
-      });
+      const shipmentId = await recordRequest(input, { taskToken, handedOver: false });
 
       // A retried attempt has a new token: the shipment must settle this one. The token is replaced only while the
       // shipment still waits; the row is read after that write, so a decision that came first (and settled the old
@@ -256,6 +275,16 @@ export function createShippingActivities({
       await settleOrderActivity(row, { error: businessFailure(BusinessFailure.Undeliverable, reason) });
     },
   };
+  return {
+    activities,
+    /** Records a request that came through Nexus: its shipment's id, for the operation to start its workflow. */
+    recordNexusRequest: (input: ShipmentRequest) => recordRequest(input, { taskToken: noTaskToken, handedOver: true }),
+  };
+}
+
+/** The shipping service's activities. */
+export function createShippingActivities(deps: ShippingDeps) {
+  return createShipping(deps).activities;
 }
 
 export type ShippingActivities = ReturnType<typeof createShippingActivities>;

@@ -14,6 +14,9 @@ export const ShipmentStatus = {
 } as const;
 export type ShipmentStatus = (typeof ShipmentStatus)[keyof typeof ShipmentStatus];
 
+/** The `task_token` of a request that came through Nexus: none, since no activity waits for its decision. */
+export const noTaskToken = '';
+
 export interface ShipmentsTable {
   shipment_id: string;
   order_id: string;

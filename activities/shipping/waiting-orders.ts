@@ -22,7 +22,7 @@ import type { ShipmentInput } from '../../workflows/shipment';
 import { shipmentVersion } from '../../workflows/shipment-version';
 import { timestamp } from '../storage/idempotency';
 import type { ShippingSchema } from './schema';
-import { ShipmentStatus } from './schema';
+import { noTaskToken, ShipmentStatus } from './schema';
 
 export interface WaitingOrdersOptions {
   /**
@@ -64,6 +64,11 @@ export async function beatOrderStep(client: Client, taskToken: string): Promise<
   }
 }
 
+/** The id of a shipment's `shipment` workflow. */
+export function shipmentWorkflowId(shipmentId: string): string {
+  return `shipment-${shipmentId}`;
+}
+
 /**
  * Starts the shipment's `shipment` workflow, or finds it running, and records the hand-over. Also what a retried
  * `requestShipment` does, so a request is handed over however often it is asked.
@@ -74,7 +79,7 @@ export async function handOver(
 ): Promise<void> {
   await client.workflow.start('shipment', {
     taskQueue,
-    workflowId: `shipment-${shipmentId}`,
+    workflowId: shipmentWorkflowId(shipmentId),
     args: [{ shipmentId, version: shipmentVersion } satisfies ShipmentInput],
     workflowIdConflictPolicy: 'USE_EXISTING',
   });
@@ -112,6 +117,8 @@ async function beatDueOrders(deps: WaitingOrdersDeps, beatIntervalMs: number, ma
     .select('shipment_id')
     .where('status', '=', ShipmentStatus.Requested)
     .where('handed_over_at', 'is not', null)
+    // A request that came through Nexus has no step waiting on a token: its operation waits on the workflow.
+    .where('task_token', '!=', noTaskToken)
     .where(lastBeat, '<', due)
     .orderBy(lastBeat)
     .limit(maxBeats)

@@ -12,9 +12,10 @@
 import { z } from 'zod';
 import type { StockItem } from '../../activities/inventory';
 import { OrderStep, placeOrder } from '../../workflows/order';
+import type { PlaceOrderInput } from '../../workflows/order';
 import { escapeMarkdown, textTable } from '../../workflows/saga';
 import { CustomerIdKey } from '../../workflows/search-attributes';
-import type { TaskQueues } from '../../workflows/task-queues';
+import type { NexusEndpoints, TaskQueues } from '../../workflows/task-queues';
 import { defaultTaskQueues } from '../../workflows/task-queues';
 import { ownedBy } from '../saga/express';
 import type { SagaTrigger } from '../saga/express';
@@ -31,11 +32,27 @@ function itemCount(items: readonly StockItem[]): number {
 }
 
 /**
+ * Where the saga finds its services: every task queue; in the Nexus wiring, the endpoints, and the task queues of the
+ * services reached otherwise only (the orders'), so that nothing of another team's but its endpoint's name travels
+ * with an order.
+ */
+function servicesOf(
+  taskQueues: TaskQueues,
+  nexusEndpoints: NexusEndpoints,
+): Pick<PlaceOrderInput, 'taskQueues' | 'nexusEndpoints'> {
+  if (Object.keys(nexusEndpoints).length === 0) return { taskQueues };
+  const own = Object.entries(taskQueues).filter(([service]) => !(service in nexusEndpoints));
+  return { taskQueues: Object.fromEntries(own), nexusEndpoints };
+}
+
+/**
  * The order API's declaration. `taskQueues`: where the services poll (config `<SERVICE>_TASK_QUEUE`); the saga
  * starts on the orders queue and gets the names with its input, so that it calls each service where it polls.
+ * `nexusEndpoints`: the services it reaches over Nexus instead (`SERVICE_WIRING=nexus`), given with its input too.
  */
 export function orderTrigger(
   taskQueues: TaskQueues = defaultTaskQueues,
+  nexusEndpoints: NexusEndpoints = {},
 ): SagaTrigger<typeof PlaceOrderRequestSchema, typeof placeOrder> {
   return {
     resource: 'orders',
@@ -44,7 +61,7 @@ export function orderTrigger(
     workflow: placeOrder,
     taskQueue: taskQueues.orders,
     workflowId: orderWorkflowId,
-    args: (request, orderId) => [{ orderId, ...request, taskQueues }],
+    args: (request, orderId) => [{ orderId, ...request, ...servicesOf(taskQueues, nexusEndpoints) }],
     summary: (request, orderId) =>
       `Order ${orderId}: ${itemCount(request.items)} item(s), customer ${escapeMarkdown(request.customerId)}`,
     details: (request) =>

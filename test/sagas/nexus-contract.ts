@@ -3,6 +3,7 @@
  * else. The saga (workflows.ts) depends on this and on an endpoint name; the handler is nexus-handler.ts.
  */
 import * as nexus from 'nexus-rpc';
+import type { ActivityInput } from './activities';
 
 /** How the test handler answers a charge. */
 export type ChargeBehaviour =
@@ -29,4 +30,13 @@ export const testPayments = nexus.service('testPayments', {
   hold: nexus.operation<{ behaviour: HoldBehaviour }, string>(),
   /** Synchronous: undoes a hold. */
   release: nexus.operation<Record<string, never>, string>(),
+});
+
+/**
+ * The test activities (activities.ts) as Nexus operations, for a scripted saga whose steps are all Nexus operations
+ * (`nexusEndpoint`): what the overhead benchmark compares with the same steps as activities.
+ */
+export const testSteps = nexus.service('testSteps', {
+  perform: nexus.operation<ActivityInput, string>(),
+  undo: nexus.operation<ActivityInput, string>(),
 });

@@ -16,10 +16,10 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { ParallelStep, SagaOptions, StepDefinition } from '../../workflows/saga';
-import { runSaga, sagaActivities } from '../../workflows/saga';
+import { runSaga, sagaActivities, sagaNexusOperations } from '../../workflows/saga';
 import type { Behaviour, SagaTestActivities } from './activities';
 import type { ChargeBehaviour, HoldBehaviour } from './nexus-contract';
-import { testPayments } from './nexus-contract';
+import { testPayments, testSteps } from './nexus-contract';
 
 /**
  * What a step calls its activities through: the engine's `sagaActivities`, or the SDK's own proxies, which the saga
@@ -50,6 +50,8 @@ export type PlanItem = PlannedStep | { parallel: PlannedStep[] };
 export interface ScriptedSagaInput {
   plan: PlanItem[];
   options?: SagaOptions;
+  /** Every step's action and compensation as Nexus operations of {@link testSteps} on this endpoint. */
+  nexusEndpoint?: string;
 }
 
 const testActivity = {
@@ -65,8 +67,10 @@ const proxies: Record<ActivityProxy, ActivityInterfaceFor<SagaTestActivities>> =
 };
 const succeed: Behaviour = { kind: 'succeed' };
 
-function toStep(planned: PlannedStep): StepDefinition<string> {
-  const service = proxies[planned.proxy ?? 'sagaActivities'];
+type TestSteps = Pick<SagaTestActivities, 'perform' | 'undo'>;
+
+function toStep(planned: PlannedStep, overNexus: TestSteps | undefined): StepDefinition<string> {
+  const service: TestSteps = overNexus ?? proxies[planned.proxy ?? 'sagaActivities'];
   const perform = (key: string) =>
     service.perform({ step: planned.name, key, behaviour: planned.behaviour ?? succeed });
   return {
@@ -91,16 +95,20 @@ function stepNames(plan: PlanItem[]): string[] {
   return plan.flatMap((item) => ('parallel' in item ? item.parallel.map((step) => step.name) : [item.name]));
 }
 
-export function scriptedSaga({ plan, options }: ScriptedSagaInput): Promise<string[]> {
+export function scriptedSaga({ plan, options, nexusEndpoint }: ScriptedSagaInput): Promise<string[]> {
+  const overNexus = nexusEndpoint ? sagaNexusOperations(nexusEndpoint, testSteps) : undefined;
   return runSaga(
     async (saga) => {
       const results: string[] = [];
       for (const item of plan) {
         if ('parallel' in item) {
-          const group: ParallelStep<string>[] = item.parallel.map((step) => ({ name: step.name, ...toStep(step) }));
+          const group: ParallelStep<string>[] = item.parallel.map((step) => ({
+            name: step.name,
+            ...toStep(step, overNexus),
+          }));
           results.push(...(await saga.parallel(group)));
         } else {
-          results.push(await saga.step(item.name, toStep(item)));
+          results.push(await saga.step(item.name, toStep(item, overNexus)));
         }
       }
       return results;

@@ -43,8 +43,8 @@ export {
   SagaDefinitionError,
   SagaFailureType,
 } from './failures';
-export type { SagaStepCall } from './nexus';
-export { parseStepHeader, SagaNexusHeader } from './nexus';
+export type { SagaNexusOperations, SagaStepCall } from './nexus';
+export { parseStepHeader, SagaNexusHeader, sagaNexusOperations } from './nexus';
 export type { Backoff, SagaOptions } from './options';
 export { CompensationFailurePolicy, CompensationOrder } from './options';
 export { sagaStateMemoKey, sagaTableMemoKey } from './observers';

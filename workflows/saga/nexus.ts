@@ -12,8 +12,9 @@
  * Failures are read as an activity's are (failures.ts): a handler's non-retryable `ApplicationFailure` is a business
  * failure, however the SDK wrapped it on its way; a timeout leaves the outcome unknown, and the step is compensated.
  */
-import type { StartNexusOperationInput } from '@temporalio/workflow';
-import { NexusOperationCancellationType } from '@temporalio/workflow';
+import type { StartNexusOperationInput, StartNexusOperationOptions } from '@temporalio/workflow';
+import { createNexusServiceClient, NexusOperationCancellationType } from '@temporalio/workflow';
+import type * as nexus from 'nexus-rpc';
 import type { StepScope } from './activities';
 import { stepScope, stepSummary } from './activities';
 
@@ -63,4 +64,33 @@ export function nexusOperationInScope(input: StartNexusOperationInput): StartNex
         : {}),
     },
   };
+}
+
+/** A Nexus service's operations as functions of their input, as `sagaActivities` gives activities. */
+export type SagaNexusOperations<Ops extends nexus.OperationMap> = {
+  [K in nexus.OperationKey<Ops>]: (input: nexus.OperationInput<Ops[K]>) => Promise<nexus.OperationOutput<Ops[K]>>;
+};
+
+/**
+ * Like `sagaActivities`, for a Nexus service that saga steps call: each operation is a function of its input, called
+ * through `endpoint` with `options`, and inside a step, on a worker with the saga interceptor, with what
+ * {@link nexusOperationInScope} adds. A saga can then reach a service through either wiring with the same code.
+ *
+ * @example
+ * const payments = sagaNexusOperations('payments-endpoint', paymentsService);
+ * await saga.step('charge', { action: ({ idempotencyKey }) => payments.charge({ idempotencyKey, amountCents }) });
+ */
+export function sagaNexusOperations<Ops extends nexus.OperationMap>(
+  endpoint: string,
+  service: nexus.ServiceDefinition<Ops>,
+  options: Partial<StartNexusOperationOptions> = {},
+): SagaNexusOperations<Ops> {
+  const client = createNexusServiceClient({ endpoint, service });
+  return new Proxy({} as SagaNexusOperations<Ops>, {
+    get(_target, operation) {
+      if (typeof operation !== 'string') throw new TypeError('Operation names are strings');
+      return (input: unknown) =>
+        client.executeOperation(operation as nexus.OperationKey<Ops>, input as never, options) as Promise<unknown>;
+    },
+  });
 }

@@ -20,7 +20,7 @@ import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/wo
 import { orderTrigger, orderWorkflowId } from '../api/orders/trigger';
 import { cancelSaga, getSagaState, resolveCompensation, startSaga } from '../api/saga';
 import { loadPayloadEncryption } from '../codec/data-converter';
-import { loadConfig } from '../config';
+import { loadConfig, nexusEndpointsOf } from '../config';
 import { createSagaTestActivities, TestService } from '../test/sagas/activities';
 import { orderRequest, undeliverableAddress } from '../test/fixtures/orders';
 import type { PlaceOrderRequest } from '../api/orders/schema';
@@ -29,7 +29,8 @@ import type { NexusSagaInput, ScriptedSagaInput } from '../test/sagas/workflows'
 import { startDevServer } from '../workers/dev-server';
 import { sagaInterceptorModules } from '../workers/saga';
 import type { RunningServices } from '../workers/service-workers';
-import { startServices } from '../workers/service-workers';
+import { ensureNexusEndpoints } from '../workers/nexus-endpoints';
+import { nexusServices, startServices } from '../workers/service-workers';
 
 export const historiesDir = path.resolve(__dirname, '../test/fixtures/histories');
 /**
@@ -58,6 +59,8 @@ interface Recorder {
   service: TestService;
   /** Starts an order saga the way the API does. */
   order: (overrides?: Partial<PlaceOrderRequest>) => Promise<string>;
+  /** Starts an order in the Nexus wiring: inventory, payments and shipping in namespaces of their own. */
+  nexusOrder: (overrides?: Partial<PlaceOrderRequest>) => Promise<string>;
   saga: (input: ScriptedSagaInput) => Promise<string>;
   /** Starts the test saga whose steps are Nexus operations, on an endpoint to the test payments service. */
   nexusSaga: (input: Omit<NexusSagaInput, 'endpoint'>) => Promise<string>;
@@ -175,6 +178,23 @@ const scenarios: { name: string; run: (recorder: Recorder) => Promise<{ workflow
         }),
       }),
     },
+    { name: 'order-nexus-completed', run: async ({ nexusOrder }) => ({ workflowId: await nexusOrder() }) },
+    {
+      name: 'order-nexus-undeliverable',
+      run: async ({ nexusOrder }) => ({ workflowId: await nexusOrder({ shippingAddress: undeliverableAddress }) }),
+    },
+    {
+      name: 'order-nexus-cancelled',
+      run: async ({ client, nexusOrder, until }) => {
+        const workflowId = await nexusOrder({ paymentToken: 'tok_slow' });
+        await until(workflowId, (state) =>
+          state.steps.some((s) => s.name === 'chargePayment' && s.status === 'running'),
+        );
+        const outcome = await cancelSaga(client, workflowId, 'the customer changed their mind');
+        if (!outcome.accepted) throw new Error(`The cancellation was refused: ${outcome.reason}`);
+        return { workflowId };
+      },
+    },
     {
       name: 'saga-nexus-declined',
       run: async ({ nexusSaga }) => ({ workflowId: await nexusSaga({ charge: 'declineByHandlerError' }) }),
@@ -226,21 +246,36 @@ function codeVersion(): string {
 async function main(): Promise<void> {
   // The scenarios fail activities on purpose; the SDK's warning for each is noise here.
   Runtime.install({ logger: new DefaultLogger('ERROR') });
-  const server = await startDevServer();
+  const server = await startDevServer({ namespaces: [...nexusServices] });
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'temporal-saga-record-'));
-  const config = loadConfig({
+  const configEnv = {
     ...process.env,
     TEMPORAL_ADDRESS: server.address,
     DATA_DIR: dataDir,
     PAYLOAD_KEYS: '',
     PAYLOAD_KEY_FILE: fixtureKeyFile,
-  });
+  };
+  const config = loadConfig(configEnv);
   const { dataConverter } = await loadPayloadEncryption(config);
   const nativeConnection = await NativeConnection.connect({ address: server.address });
   const connection = await Connection.connect({ address: server.address });
   const client = new Client({ connection, dataConverter });
   const deps = { connection: nativeConnection, namespace: 'default', client, config, dataConverter };
   const running: RunningServices[] = [await startServices(deps, { only: ['orders', 'inventory', 'payments'] })];
+  // The Nexus wiring's services, on task queues of their own, in their namespaces; its sagas' orders service is the
+  // one above.
+  const nexusConfig = loadConfig({
+    ...configEnv,
+    SERVICE_WIRING: 'nexus',
+    ...Object.fromEntries(
+      nexusServices.flatMap((name) => [
+        [`${name.toUpperCase()}_TASK_QUEUE`, `${name}-nexus`],
+        [`${name.toUpperCase()}_NEXUS_ENDPOINT`, `fixtures-${name}`],
+      ]),
+    ),
+  });
+  await ensureNexusEndpoints(connection, nexusConfig.nexus!, nexusConfig.taskQueues);
+  running.push(await startServices({ ...deps, config: nexusConfig }, { only: nexusServices }));
   const service = new TestService();
   const nexusEndpoint = 'saga-fixtures-payments';
   await connection.operatorService.createNexusEndpoint({
@@ -257,20 +292,21 @@ async function main(): Promise<void> {
   });
   const sagaWorkerRun = sagaWorker.run();
 
+  const startOrder = async (orders: ReturnType<typeof orderTrigger>, overrides: Partial<PlaceOrderRequest>) => {
+    const orderId = randomUUID();
+    await startSaga(client, orders.workflow, {
+      workflowId: orderWorkflowId(orderId),
+      taskQueue: orders.taskQueue,
+      args: orders.args(orderRequest(overrides), orderId),
+    });
+    return orderWorkflowId(orderId);
+  };
   const recorder: Recorder = {
     client,
     service,
-    order: async (overrides = {}) => {
-      const orderId = randomUUID();
-      const request = orderRequest(overrides);
-      const orders = orderTrigger();
-      await startSaga(client, orders.workflow, {
-        workflowId: orderWorkflowId(orderId),
-        taskQueue: orders.taskQueue,
-        args: orders.args(request, orderId),
-      });
-      return orderWorkflowId(orderId);
-    },
+    order: (overrides = {}) => startOrder(orderTrigger(), overrides),
+    nexusOrder: (overrides = {}) =>
+      startOrder(orderTrigger(config.taskQueues, nexusEndpointsOf(nexusConfig.nexus)), overrides),
     saga: async (input) => {
       const workflowId = `saga-${randomUUID()}`;
       await client.workflow.start('scriptedSaga', { taskQueue: sagaTestQueue, workflowId, args: [input] });

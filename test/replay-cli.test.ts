@@ -1,6 +1,7 @@
 /**
  * The pre-deploy check, `npm run replay`, against a live server holding completed, compensated and running sagas:
- * it passes with the current code, and fails, naming every saga, once an incompatible change is swapped in.
+ * it passes with the current code, and fails, naming every saga, once an incompatible change is swapped in; with
+ * the services wired by task queues, and over Nexus.
  */
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
@@ -9,7 +10,7 @@ import { eventually } from './http';
 import { orderReaches, placeOrder } from './orders';
 import { launch, startServiceProcess, stopProcess } from './processes';
 import type { TestSystem } from './system';
-import { startTestSystem } from './system';
+import { startTestSystem, wirings } from './system';
 
 const projectRoot = path.resolve(__dirname, '..');
 
@@ -21,11 +22,11 @@ async function replayCli(system: TestSystem, args: string[]): Promise<{ exitCode
   return { exitCode, output: cli.output() };
 }
 
-describe('npm run replay', () => {
+describe.each(wirings)('npm run replay, services wired by %s', (wiring) => {
   let system: TestSystem;
   beforeAll(async () => {
     // No shipping service: one order stays running, awaiting its shipment.
-    system = await startTestSystem({ only: ['orders', 'inventory', 'payments'] });
+    system = await startTestSystem({ only: ['orders', 'inventory', 'payments'], wiring });
   });
   afterAll(async () => {
     await system?.stop();

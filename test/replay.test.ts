@@ -50,6 +50,9 @@ describe('replaying the recorded histories', () => {
       'shipment-rejected': 'v8-shipment-keep-alive',
       'saga-nexus-declined': 'v11-nexus-steps',
       'saga-nexus-cancelled': 'v11-nexus-steps',
+      'order-nexus-completed': 'v12-nexus-wiring',
+      'order-nexus-undeliverable': 'v12-nexus-wiring',
+      'order-nexus-cancelled': 'v12-nexus-wiring',
     };
     const numberOf = (name: string) => Number(/^v(\d+)-/.exec(name)?.[1]);
     const later = Object.entries(addedIn).flatMap(([scenario, since]) =>

@@ -3,14 +3,17 @@
  * configuration alone: the full Temporal server on PostgreSQL, two processes of each service worker from the
  * build (dist/), every service's data in its own PostgreSQL database, and the API. A batch of mixed orders (every
  * path) runs through it while the Temporal server is killed with SIGKILL and restarted: no order is lost, none
- * is charged twice, and both replicas of every service did work.
+ * is charged twice, and both replicas of every service did work. `SERVICE_WIRING=nexus npm run test:cluster` runs it
+ * in the Nexus wiring: inventory, payments and shipping in namespaces of their own, behind endpoints.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
+import { Connection } from '@temporalio/client';
 import { loadConfig } from '../../config';
-import { allServices } from '../../workers/service-workers';
+import { ensureNexusEndpoints } from '../../workers/nexus-endpoints';
+import { allServices, nexusServices } from '../../workers/service-workers';
 import { eventually } from '../http';
 import type { SettledOrder } from '../order-batch';
 import { expectOrderInvariants, mixedBatch } from '../order-batch';
@@ -28,6 +31,8 @@ import { startClusterServer } from './temporal-server';
 
 const projectRoot = path.resolve(__dirname, '..', '..');
 const replicas = 2;
+/** The wiring this run tests, from the environment as every process of it reads it. */
+const nexus = process.env.SERVICE_WIRING === 'nexus';
 
 interface Replica {
   service: string;
@@ -35,16 +40,19 @@ interface Replica {
   process: Launched;
 }
 
-/** What a worker process's Prometheus endpoint says it ran: activity and workflow tasks. */
-async function tasksRun(metricsPort: number): Promise<{ activities: number; workflowTasks: number }> {
+/** What a worker process's Prometheus endpoint says it ran: activity, Nexus and workflow tasks. */
+async function tasksRun(
+  metricsPort: number,
+): Promise<{ activities: number; nexusTasks: number; workflowTasks: number }> {
   const samples = await scrape(`http://127.0.0.1:${metricsPort}/metrics`);
   return {
     activities: total(samples, 'temporal_activity_execution_latency_count'),
+    nexusTasks: total(samples, 'temporal_nexus_task_execution_latency_count'),
     workflowTasks: total(samples, 'temporal_workflow_task_execution_latency_count'),
   };
 }
 
-describe('the production topology: full Temporal server, services on PostgreSQL, two replicas each', () => {
+describe(`the production topology: full Temporal server, services on PostgreSQL, two replicas each, wired by ${nexus ? 'Nexus' : 'task queues'}`, () => {
   let workDir: string;
   let server: ClusterServer;
   let storage: ServiceDatabases;
@@ -58,7 +66,12 @@ describe('the production topology: full Temporal server, services on PostgreSQL,
     if (!postgresUrl) throw new Error('npm run test:cluster starts PostgreSQL; run it, not jest directly.');
     workDir = await mkdtemp(path.join(os.tmpdir(), 'temporal-saga-cluster-'));
     const prefix = `cluster_${randomUUID().replaceAll('-', '').slice(0, 12)}`;
-    server = await startClusterServer({ postgresUrl, databasePrefix: prefix, workDir });
+    server = await startClusterServer({
+      postgresUrl,
+      databasePrefix: prefix,
+      workDir,
+      namespaces: nexus ? nexusServices : [],
+    });
     storage = await createServiceDatabases(postgresUrl);
     // Configuration alone, as in docker-compose.yml: the Temporal address and each service's database URL.
     const env = {
@@ -68,7 +81,13 @@ describe('the production topology: full Temporal server, services on PostgreSQL,
       TEMPORAL_NAMESPACE: server.namespace,
       DATA_DIR: workDir,
     };
-    databases = await openDatabases(loadConfig(env));
+    const config = loadConfig(env);
+    databases = await openDatabases(config);
+    // Created by the cluster's operator, as docs/nexus-wiring.md says.
+    if (config.nexus) {
+      const connection = await Connection.connect({ address: server.address });
+      await ensureNexusEndpoints(connection, config.nexus, config.taskQueues).finally(() => connection.close());
+    }
     for (const service of allServices) {
       for (let replica = 0; replica < replicas; replica++) {
         const metricsPort = await freePort();
@@ -141,19 +160,23 @@ describe('the production topology: full Temporal server, services on PostgreSQL,
     expect(settled).toHaveLength(60);
     await expectOrderInvariants(databases, settled);
 
-    // Every replica of every service took tasks (activities; the orders and shipping workers run workflows too).
+    // Every replica of every service took tasks: activities, or in the Nexus wiring the operations of inventory and
+    // payments (the orders and shipping workers run workflows too).
     const work = await Promise.all(
       workers.map(async ({ service, metricsPort }, index) => ({
         replica: `${service} #${(index % replicas) + 1}`,
         ...(await tasksRun(metricsPort)),
       })),
     );
-    for (const { replica, activities } of work)
-      expect({ replica, didWork: activities > 0 }).toEqual({ replica, didWork: true });
+    for (const { replica, activities, nexusTasks } of work)
+      expect({ replica, didWork: activities + nexusTasks > 0 }).toEqual({ replica, didWork: true });
     console.log(
       'tasks per replica:\n' +
         work
-          .map((row) => `  ${row.replica}: ${row.activities} activities, ${row.workflowTasks} workflow tasks`)
+          .map(
+            (row) =>
+              `  ${row.replica}: ${row.activities} activities, ${row.nexusTasks} Nexus tasks, ${row.workflowTasks} workflow tasks`,
+          )
           .join('\n'),
     );
   }, 600_000);

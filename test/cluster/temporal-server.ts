@@ -1,8 +1,8 @@
 /**
  * The full Temporal server (not the dev server) on PostgreSQL, as a self-hosted cluster runs it: built from the Go
  * module by scripts/temporal-cluster/install.sh, its two databases created and migrated with the module's own SQL
- * tool and schema, started with a config file, then the namespace and the search attributes registered. It can be
- * killed with SIGKILL and started again on the same databases.
+ * tool and schema, started with a config file (its HTTP API on, which Nexus needs), then the namespaces and the
+ * search attributes registered. It can be killed with SIGKILL and started again on the same databases.
  */
 import type { ChildProcess } from 'node:child_process';
 import { execFileSync, spawn } from 'node:child_process';
@@ -38,6 +38,8 @@ interface Options {
   databasePrefix: string;
   /** Where the config and the log go. */
   workDir: string;
+  /** Namespaces registered beside `default`: the Nexus wiring's services'. @default none */
+  namespaces?: readonly string[];
 }
 
 /** The Temporal module's source folder (schema and config), as install.sh prints it. */
@@ -157,7 +159,12 @@ const dynamicConfigYaml = `system.forceSearchAttributesCacheRefreshOnRead:
     constraints: {}
 `;
 
-export async function startClusterServer({ postgresUrl, databasePrefix, workDir }: Options): Promise<ClusterServer> {
+export async function startClusterServer({
+  postgresUrl,
+  databasePrefix,
+  workDir,
+  namespaces = [],
+}: Options): Promise<ClusterServer> {
   const postgres = new URL(postgresUrl);
   const module = moduleDir();
   const databases = { main: `${databasePrefix}_temporal`, visibility: `${databasePrefix}_temporal_visibility` };
@@ -209,19 +216,23 @@ export async function startClusterServer({ postgresUrl, databasePrefix, workDir 
   await start();
   const connection = await Connection.connect({ address });
   try {
-    await connection.workflowService.registerNamespace({
-      namespace,
-      workflowExecutionRetentionPeriod: google.protobuf.Duration.fromObject({ seconds: 24 * 60 * 60 }),
-    });
+    for (const name of [namespace, ...namespaces]) {
+      await connection.workflowService.registerNamespace({
+        namespace: name,
+        workflowExecutionRetentionPeriod: google.protobuf.Duration.fromObject({ seconds: 24 * 60 * 60 }),
+      });
+    }
     await registerSearchAttributes(connection, namespace);
     // A new namespace is served once every frontend's namespace cache has it.
-    await eventually(
-      async () => {
-        await connection.workflowService.listWorkflowExecutions({ namespace, pageSize: 1 });
-        return true;
-      },
-      { timeoutMs: 60_000, intervalMs: 500 },
-    );
+    for (const name of [namespace, ...namespaces]) {
+      await eventually(
+        async () => {
+          await connection.workflowService.listWorkflowExecutions({ namespace: name, pageSize: 1 });
+          return true;
+        },
+        { timeoutMs: 60_000, intervalMs: 500 },
+      );
+    }
   } finally {
     await connection.close();
   }

@@ -26,6 +26,7 @@ import { orderRequest, undeliverableAddress } from '../test/fixtures/orders';
 import type { PlaceOrderRequest } from '../api/orders/schema';
 import { createTestPaymentsHandler } from '../test/sagas/nexus-handler';
 import type { NexusSagaInput, ScriptedSagaInput } from '../test/sagas/workflows';
+import { nexusWiringEnv } from '../test/system';
 import { startDevServer } from '../workers/dev-server';
 import { sagaInterceptorModules } from '../workers/saga';
 import type { RunningServices } from '../workers/service-workers';
@@ -264,16 +265,7 @@ async function main(): Promise<void> {
   const running: RunningServices[] = [await startServices(deps, { only: ['orders', 'inventory', 'payments'] })];
   // The Nexus wiring's services, on task queues of their own, in their namespaces; its sagas' orders service is the
   // one above.
-  const nexusConfig = loadConfig({
-    ...configEnv,
-    SERVICE_WIRING: 'nexus',
-    ...Object.fromEntries(
-      nexusServices.flatMap((name) => [
-        [`${name.toUpperCase()}_TASK_QUEUE`, `${name}-nexus`],
-        [`${name.toUpperCase()}_NEXUS_ENDPOINT`, `fixtures-${name}`],
-      ]),
-    ),
-  });
+  const nexusConfig = loadConfig({ ...configEnv, ...nexusWiringEnv('fixtures') });
   await ensureNexusEndpoints(connection, nexusConfig.nexus!, nexusConfig.taskQueues);
   running.push(await startServices({ ...deps, config: nexusConfig }, { only: nexusServices }));
   const service = new TestService();

@@ -86,15 +86,25 @@ export const wirings: readonly Wiring[] = ['task-queues', 'nexus'];
  */
 function ownServiceNames(wiring: Wiring): NodeJS.ProcessEnv {
   const id = randomUUID().slice(0, 8);
-  const names: [string, string][] = allServices.map((service) => [
+  const taskQueues = allServices.map((service): [string, string] => [
     `${service.toUpperCase()}_TASK_QUEUE`,
     `${service}-${id}`,
   ]);
-  if (wiring === 'nexus') {
-    names.push(['SERVICE_WIRING', 'nexus']);
-    for (const service of nexusServices) names.push([`${service.toUpperCase()}_NEXUS_ENDPOINT`, `${service}-${id}`]);
-  }
-  return Object.fromEntries(names);
+  return { ...Object.fromEntries(taskQueues), ...(wiring === 'nexus' ? nexusWiringEnv(id) : {}) };
+}
+
+/**
+ * The Nexus wiring, for inventory, payments and shipping on task queues and endpoints named `<service>-<suffix>`
+ * (so that it runs beside other systems on one server), in their namespaces.
+ */
+export function nexusWiringEnv(suffix: string): NodeJS.ProcessEnv {
+  return Object.fromEntries<string>([
+    ['SERVICE_WIRING', 'nexus'],
+    ...nexusServices.flatMap((service): [string, string][] => [
+      [`${service.toUpperCase()}_TASK_QUEUE`, `${service}-${suffix}`],
+      [`${service.toUpperCase()}_NEXUS_ENDPOINT`, `${service}-${suffix}`],
+    ]),
+  ]);
 }
 
 export async function startTestSystem(

@@ -1,34 +1,41 @@
 /**
  * The Temporal Web UI, in a real browser (Debian's chromium, driven by playwright-core): a compensated order
- * explains itself there (its summary, its status, its step table) and is found by its saga status. The
- * screenshots it saves are the README's. Run by `npm run test:ui`; `npm test` needs no browser.
+ * explains itself there (its summary, its status, its step table) and is found by its saga status; an order of
+ * the Nexus wiring shows its calls to the other teams as Nexus operations under their steps' summaries. The
+ * screenshots it saves are the README's and the docs'. Run by `npm run test:ui`; `npm test` needs no browser.
  */
 import { execFileSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
+import type { DataConverter } from '@temporalio/common';
 import { NativeConnection, Runtime } from '@temporalio/worker';
 import type { Browser, Page } from 'playwright-core';
 import { chromium } from 'playwright-core';
 import { createApp } from '../../api/app';
-import { orderWorkflowId } from '../../api/orders/trigger';
+import { orderTrigger, orderWorkflowId } from '../../api/orders/trigger';
+import { startSaga } from '../../api/saga';
 import { createLogger } from '../../api/request-log';
 import type { HttpServer } from '../../api/server';
 import { listen } from '../../api/server';
 import { loadPayloadEncryption } from '../../codec/data-converter';
 import type { RunningCodecServer } from '../../codec/server';
 import { startCodecServer } from '../../codec/server';
-import { loadConfig } from '../../config';
+import type { Config } from '../../config';
+import { loadConfig, nexusEndpointsOf } from '../../config';
 import type { DevServer } from '../../workers/dev-server';
 import { startDevServer } from '../../workers/dev-server';
 import { serviceWorkerLogger } from '../../workers/service-worker';
 import type { RunningServices } from '../../workers/service-workers';
-import { startServices } from '../../workers/service-workers';
+import { nexusServices, startServices } from '../../workers/service-workers';
+import { ensureNexusEndpoints } from '../../workers/nexus-endpoints';
 import { readTestEnv } from '../env';
 import { orderRequest, undeliverableAddress } from '../fixtures/orders';
 import { orderReaches, placeOrder } from '../orders';
 import { freePort } from '../processes';
+import { nexusWiringEnv } from '../system';
 import { testOperatorToken, testTokenSettings } from '../tokens';
 
 const screenshots = path.resolve(__dirname, '../../docs/screenshots');
@@ -91,6 +98,10 @@ describe('the Temporal Web UI', () => {
   let api: string;
   let webUi: string;
   let uiPort: number;
+  let configEnv: NodeJS.ProcessEnv;
+  let config: Config;
+  let dataConverter: DataConverter;
+  let client: Client;
 
   beforeAll(async () => {
     Runtime.install({ logger: serviceWorkerLogger });
@@ -98,19 +109,21 @@ describe('the Temporal Web UI', () => {
     dataDir = await mkdtemp(path.join(os.tmpdir(), 'temporal-saga-ui-'));
     // As `npm start` runs them: the codec server first, then the Web UI pointed at it. It lets in pages of
     // http://localhost:<port> only, so that the same UI at 127.0.0.1 shows what a UI without it shows.
-    const config = loadConfig({
+    configEnv = {
       ...process.env,
       DATA_DIR: dataDir,
       CODEC_SERVER_PORT: String(await freePort()),
       CODEC_SERVER_ORIGINS: `http://localhost:${uiPort}`,
-    });
-    const { codec, dataConverter } = await loadPayloadEncryption(config);
-    codecServer = await startCodecServer(config, codec);
-    server = await startDevServer({ uiPort, codecEndpoint: codecServer.url });
+    };
+    config = loadConfig(configEnv);
+    const encryption = await loadPayloadEncryption(config);
+    dataConverter = encryption.dataConverter;
+    codecServer = await startCodecServer(config, encryption.codec);
+    server = await startDevServer({ uiPort, codecEndpoint: codecServer.url, namespaces: [...nexusServices] });
     webUi = server.webUiUrl!;
     nativeConnection = await NativeConnection.connect({ address: server.address });
     connection = await Connection.connect({ address: server.address });
-    const client = new Client({ connection, dataConverter });
+    client = new Client({ connection, dataConverter });
     services = await startServices(
       { connection: nativeConnection, namespace: 'default', client, config, dataConverter },
       { workflows: { workflowBundle: { codePath: readTestEnv().workflowBundlePath } } },
@@ -212,5 +225,43 @@ describe('the Temporal Web UI', () => {
     const shown = await waitForTexts(page, ['Codec Server could not connect', 'Input', 'Result', 'placeOrder']);
     expect(customerData.filter((text) => shown.includes(text))).toEqual([]);
     await page.close();
+  }, 120_000);
+
+  it("shows an order of the Nexus wiring: each call to another team's service a Nexus operation, under its step's summary", async () => {
+    const nexusConfig = loadConfig({ ...configEnv, ...nexusWiringEnv('ui') });
+    await ensureNexusEndpoints(connection, nexusConfig.nexus!, nexusConfig.taskQueues);
+    const otherTeams = await startServices(
+      { connection: nativeConnection, namespace: 'default', client, config: nexusConfig, dataConverter },
+      { workflows: { workflowBundle: { codePath: readTestEnv().workflowBundlePath } }, only: nexusServices },
+    );
+    try {
+      const orders = orderTrigger(config.taskQueues, nexusEndpointsOf(nexusConfig.nexus));
+      const orderId = randomUUID();
+      const workflowId = orderWorkflowId(orderId);
+      const request = orderRequest({ items: [{ sku: 'SKU-1', quantity: 2 }] });
+      const saga = await startSaga(client, orders.workflow, {
+        workflowId,
+        taskQueue: orders.taskQueue,
+        args: orders.args(request, orderId),
+      });
+      await orderReaches(api, orderId, ['completed']);
+      const { runId } = await saga.describe();
+
+      const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+      await page.goto(`${webUi}/namespaces/default/workflows/${workflowId}/${runId}/history`);
+      const shown = await waitForTexts(page, [
+        'Nexus Operation Scheduled',
+        'Reserve 2 × SKU-1',
+        'Ship to London, GB',
+        'Commit 2 × SKU-1',
+      ]);
+      // The orders service's own steps stay activities.
+      expect(shown).toContain('Activity Task Scheduled');
+      await page.getByText('Reserve 2 × SKU-1').first().scrollIntoViewIfNeeded();
+      await page.screenshot({ path: path.join(screenshots, 'saga-nexus-history.png'), fullPage: false });
+      await page.close();
+    } finally {
+      await otherTeams.shutdown();
+    }
   }, 120_000);
 });

@@ -5,9 +5,10 @@
  * is what the activity of the same name takes. The handler is nexus-handler.ts.
  */
 import * as nexus from 'nexus-rpc';
+import type { ActivityInput } from '../contracts';
 import type { ShipmentOutcome } from '../../workflows/shipment';
 import type { ShippingActivities } from '.';
 
 export const shippingService = nexus.service('shipping', {
-  requestShipment: nexus.operation<Parameters<ShippingActivities['requestShipment']>[0], ShipmentOutcome>(),
+  requestShipment: nexus.operation<ActivityInput<ShippingActivities, 'requestShipment'>, ShipmentOutcome>(),
 });

@@ -9,6 +9,9 @@
  * request its worker recorded but died before handing over: one loop per process, from the database
  * (`keepOrdersWaiting`, waiting-orders.ts).
  *
+ * In the Nexus wiring the request comes as a workflow-run operation instead (nexus-handler.ts): recorded without a
+ * token, its shipment workflow's outcome is the operation's result, and nothing needs heartbeating.
+ *
  * Addresses with postal code `00000` are accepted, then rejected by the shipment workflow (the undeliverable
  * path).
  */
@@ -46,7 +49,7 @@ export interface ShippingDeps {
   maxOrdersKeptWaiting?: number;
 }
 
-/** What the order's `requestShipment` step resolves with, once the shipment is dispatched. */
+/** What the order's `requestShipment` step asks for: a shipment of `items` to `address`, once per step key. */
 export interface ShipmentRequest {
   idempotencyKey: string;
   orderId: string;
@@ -54,6 +57,7 @@ export interface ShipmentRequest {
   items: StockItem[];
 }
 
+/** What the order's `requestShipment` step resolves with, once the shipment is dispatched. */
 export interface ShipmentDispatched {
   shipmentId: string;
   trackingNumber: string;

@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { createTokenVerifier, developmentTokenSecretFile, loadTokenSettings, signToken } from '../../api/access-tokens';
 import { formatPayloadKey, generatePayloadKey } from '../../codec/payload-keys';
-import { ConfigError, loadConfig } from '../../config';
+import { ConfigError, loadConfig, nexusEndpointsOf } from '../../config';
 
 /** What `load` threw; fails the test if it did not throw. */
 function errorOf(load: () => unknown): unknown {
@@ -60,7 +60,37 @@ describe('the defaults', () => {
     });
   });
 
+  it('wire inventory, payments and shipping over Nexus with SERVICE_WIRING=nexus, each in its namespace', () => {
+    expect(loadConfig({}).nexus).toBeUndefined();
+    expect(nexusEndpointsOf(loadConfig({}).nexus)).toEqual({});
+    const config = loadConfig({
+      SERVICE_WIRING: 'nexus',
+      PAYMENTS_NAMESPACE: 'billing',
+      SHIPPING_NEXUS_ENDPOINT: 'ship-2',
+    });
+    expect(config.nexus).toEqual({
+      inventory: { namespace: 'inventory', endpoint: 'inventory' },
+      payments: { namespace: 'billing', endpoint: 'payments' },
+      shipping: { namespace: 'shipping', endpoint: 'ship-2' },
+    });
+    expect(nexusEndpointsOf(config.nexus)).toEqual({
+      inventory: 'inventory',
+      payments: 'payments',
+      shipping: 'ship-2',
+    });
+  });
+
   it.each([
+    [
+      'an endpoint name Temporal refuses',
+      { SERVICE_WIRING: 'nexus', PAYMENTS_NEXUS_ENDPOINT: 'payments_v2' },
+      'PAYMENTS_NEXUS_ENDPOINT: expected letters, digits and hyphens, starting with a letter',
+    ],
+    [
+      'an unknown wiring',
+      { SERVICE_WIRING: 'grpc' },
+      'SERVICE_WIRING: Invalid option: expected one of "task-queues"|"nexus"',
+    ],
     [
       'a task queue with a space',
       { INVENTORY_TASK_QUEUE: 'inventory queue' },

@@ -9,7 +9,7 @@ import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import type { WorkflowHandle } from '@temporalio/client';
 import { Connection } from '@temporalio/client';
-import { cancelSaga } from '../api/saga/client';
+import { cancelSaga, resolveCompensation } from '../api/saga/client';
 import { SagaNexusHeader, sagaStateQuery } from '../workflows/saga';
 import { readTestEnv } from './env';
 import { decodeJson, historyOf } from './history';
@@ -123,6 +123,31 @@ describe('Nexus operations as saga steps', () => {
       'release (compensation)',
     ]);
   });
+
+  it('an undo that keeps failing reaches the escalation policy: its operation is bounded by its tries, then an operator decides', async () => {
+    const saga = await start({
+      charge: 'declineByHandlerError',
+      release: 'unavailable',
+      options: { onCompensationFailure: 'escalate', compensationRetry: { maximumAttempts: 1 } },
+    });
+    // One try of a synchronous handler: 10 s, after which the release has failed and the saga asks an operator.
+    const state = await bench.stateWhen(saga, (current) => current.status === 'needs_attention');
+    expect(state.escalations).toEqual([expect.objectContaining({ step: 'hold', kind: 'compensation' })]);
+    expect(state.steps[0]!.compensation).toMatchObject({ status: 'needs_attention', attempts: 1 });
+    const release = (await historyOf(saga)).find(
+      (event) => event.nexusOperationScheduledEventAttributes?.operation === 'release',
+    );
+    expect(release?.nexusOperationScheduledEventAttributes?.scheduleToCloseTimeout?.seconds?.toString()).toBe('10');
+
+    const resolved = await resolveCompensation(bench.client, saga.workflowId, {
+      step: 'hold',
+      action: 'skip',
+      reason: 'released by hand',
+    });
+    expect(resolved).toMatchObject({ accepted: true });
+    expect((await failureOf(saga.result())).type).toBe('SagaCompensated');
+    expect(servedFor(saga)).toContain('release (compensation)');
+  }, 60_000);
 
   it('a cancelled operation is waited for until its workflow has ended cancelled, then undone', async () => {
     const saga = await start({ hold: 'holdUntilCancelled', charge: 'succeed' });

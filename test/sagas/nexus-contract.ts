@@ -19,6 +19,9 @@ export type ChargeBehaviour =
  * What the hold's workflow does: hold the funds at once, hold them until cancelled, or fail (`InsufficientFunds`);
  * `slowStartUntilCancelled`: the handler takes a second to start that workflow, which then holds until cancelled.
  */
+/** How the test handler answers a release: at once, or never (the provider unavailable, retried by the server). */
+export type ReleaseBehaviour = 'succeed' | 'unavailable';
+
 export type HoldBehaviour = 'hold' | 'holdUntilCancelled' | 'slowStartUntilCancelled' | 'decline';
 
 export const testPayments = nexus.service('testPayments', {
@@ -29,7 +32,7 @@ export const testPayments = nexus.service('testPayments', {
   /** Asynchronous: a workflow (`heldFunds`) that holds the funds. */
   hold: nexus.operation<{ behaviour: HoldBehaviour }, string>(),
   /** Synchronous: undoes a hold. */
-  release: nexus.operation<Record<string, never>, string>(),
+  release: nexus.operation<{ behaviour?: ReleaseBehaviour }, string>(),
 });
 
 /**

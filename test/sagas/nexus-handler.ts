@@ -51,8 +51,11 @@ export function createTestPaymentsHandler() {
         args: [behaviour],
       });
     }),
-    release: async (context) => {
+    release: async (context, { behaviour }) => {
       record(context);
+      if (behaviour === 'unavailable') {
+        throw ApplicationFailure.retryable('The payment provider did not answer.', 'PaymentProviderUnavailable');
+      }
       return 'released';
     },
   });

@@ -18,7 +18,7 @@ import {
 import type { ParallelStep, SagaOptions, StepDefinition } from '../../workflows/saga';
 import { runSaga, sagaActivities, sagaNexusOperations } from '../../workflows/saga';
 import type { Behaviour, SagaTestActivities } from './activities';
-import type { ChargeBehaviour, HoldBehaviour } from './nexus-contract';
+import type { ChargeBehaviour, HoldBehaviour, ReleaseBehaviour } from './nexus-contract';
 import { testPayments, testSteps } from './nexus-contract';
 
 /**
@@ -148,10 +148,20 @@ export interface NexusSagaInput {
   charge: ChargeBehaviour;
   /** The charge operation's timeout, in ms. @default 10 s */
   chargeTimeoutMs?: number;
+  /** @default succeed */
+  release?: ReleaseBehaviour;
+  options?: SagaOptions;
 }
 
 /** Two steps whose actions and compensations are Nexus operations: hold funds (asynchronous), then charge them. */
-export function nexusSaga({ endpoint, hold = 'hold', charge, chargeTimeoutMs = 10_000 }: NexusSagaInput) {
+export function nexusSaga({
+  endpoint,
+  hold = 'hold',
+  charge,
+  chargeTimeoutMs = 10_000,
+  release,
+  options,
+}: NexusSagaInput) {
   const payments = createNexusServiceClient({ endpoint, service: testPayments });
   return runSaga(
     async (saga) => {
@@ -164,7 +174,7 @@ export function nexusSaga({ endpoint, hold = 'hold', charge, chargeTimeoutMs = 1
             { behaviour: hold },
             { scheduleToCloseTimeout: '1 minute', cancellationType: NexusOperationCancellationType.ABANDON },
           ),
-        compensate: () => payments.executeOperation('release', {}),
+        compensate: () => payments.executeOperation('release', release ? { behaviour: release } : {}),
       });
       const charged = await saga.step('charge', {
         action: () =>
@@ -173,7 +183,7 @@ export function nexusSaga({ endpoint, hold = 'hold', charge, chargeTimeoutMs = 1
       });
       return [held, charged];
     },
-    { steps: ['hold', 'charge'] },
+    { steps: ['hold', 'charge'], ...options },
   );
 }
 

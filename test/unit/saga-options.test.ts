@@ -1,7 +1,7 @@
 /**
  * The saga's options (workflows/saga/options.ts): `millisecondsOf`, which reads a duration as Temporal's options
  * take it (a number of milliseconds, or text in the `ms` package's format) and refuses anything else, and the
- * defaults the options document.
+ * defaults the options document; and the time a Nexus compensation gets under a bounded retry policy.
  */
 import {
   defaultBackoff,
@@ -9,6 +9,7 @@ import {
   defaultRetryLimit,
   millisecondsOf,
 } from '../../workflows/saga/options';
+import { compensationTimeoutMs } from '../../workflows/saga/nexus';
 
 describe('millisecondsOf', () => {
   it('takes a number as milliseconds already', () => {
@@ -66,5 +67,23 @@ describe('the documented defaults', () => {
   it('asks an operator after 10 runs in a row, and bounds compensations under continue and escalate to 3 attempts', () => {
     expect(defaultRetryLimit).toBe(10);
     expect(defaultBoundedCompensationRetry).toEqual({ maximumAttempts: 3 });
+  });
+});
+
+describe('compensationTimeoutMs: a Nexus compensation bounded by its retry policy', () => {
+  it('gives each try 10 s and the backoff between tries', () => {
+    // 6 tries: 60 s, and backoffs of 1, 2, 4, 8 and 16 s from the default 1 s doubling.
+    expect(compensationTimeoutMs({ maximumAttempts: 6 })).toBe(91_000);
+    expect(compensationTimeoutMs(defaultBoundedCompensationRetry)).toBe(33_000);
+    // Backoffs capped at the maximum interval: 0.5 s, then 1 s.
+    expect(compensationTimeoutMs({ maximumAttempts: 3, initialInterval: '500 ms', maximumInterval: '1 second' })).toBe(
+      31_500,
+    );
+  });
+
+  it('leaves an operation unbounded under a policy without a limit', () => {
+    expect(compensationTimeoutMs(undefined)).toBeUndefined();
+    expect(compensationTimeoutMs({})).toBeUndefined();
+    expect(compensationTimeoutMs({ maximumAttempts: Number.POSITIVE_INFINITY })).toBeUndefined();
   });
 });

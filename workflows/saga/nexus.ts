@@ -6,6 +6,8 @@
  * - the step's summary on the Web UI's timeline ("Undo …" under a compensation);
  * - a cancellation that waits for the operation to end (`WAIT_CANCELLATION_COMPLETED`, whatever the call asked):
  *   a cancelled action is never abandoned, so its compensation cannot overtake it;
+ * - under a bounded compensation retry policy (`continue`, `escalate`), a compensation's operation bounded in time
+ *   ({@link compensationTimeoutMs}), so that an undo that keeps failing reaches the policy as an activity's does;
  * - the step's idempotency key and name in Nexus headers ({@link SagaNexusHeader}), for the handler to make its
  *   effect idempotent on, as an activity does.
  *
@@ -15,8 +17,10 @@
 import type { StartNexusOperationInput, StartNexusOperationOptions } from '@temporalio/workflow';
 import { createNexusServiceClient, NexusOperationCancellationType } from '@temporalio/workflow';
 import type * as nexus from 'nexus-rpc';
+import type { RetryPolicy } from '@temporalio/common';
 import type { StepScope } from './activities';
 import { stepScope, stepSummary } from './activities';
+import { millisecondsOf } from './options';
 
 /** The Nexus headers a step's operation carries. Nexus header names are case-insensitive: these are lower case. */
 export const SagaNexusHeader = {
@@ -45,10 +49,36 @@ export function parseStepHeader(value: string): SagaStepCall | undefined {
   return { kind: match[1] as StepScope['kind'], step: match[2]!, attempt: Number(match[3]) };
 }
 
+/**
+ * How long one attempt of a handler may take, for {@link compensationTimeoutMs}: what the server gives a synchronous
+ * handler to answer (10 s) before it retries.
+ */
+const handlerAttemptMs = 10_000;
+
+/**
+ * The time a compensation's operation gets under a bounded retry policy: as long as its attempts would take, each
+ * {@link handlerAttemptMs} and the policy's backoff between them. A Nexus operation has no attempt count (the server
+ * retries a failing handler until the operation's timeout), so the policy's attempts bound it in time instead; on
+ * that timeout the compensation has failed, and the saga's policy decides (an operator, under `escalate`).
+ * Undefined for a policy without a limit.
+ */
+export function compensationTimeoutMs(retry: RetryPolicy | undefined): number | undefined {
+  const attempts = retry?.maximumAttempts;
+  if (!attempts || !Number.isFinite(attempts)) return undefined;
+  const initial = retry.initialInterval === undefined ? 1000 : millisecondsOf(retry.initialInterval);
+  const maximum = retry.maximumInterval === undefined ? initial * 100 : millisecondsOf(retry.maximumInterval);
+  const coefficient = retry.backoffCoefficient ?? 2;
+  let backoff = 0;
+  for (let attempt = 1; attempt < attempts; attempt++)
+    backoff += Math.min(initial * coefficient ** (attempt - 1), maximum);
+  return attempts * handlerAttemptMs + backoff;
+}
+
 /** The operation as a step calls it: its summary, a cancellation that waits, and the step's headers. */
 export function nexusOperationInScope(input: StartNexusOperationInput): StartNexusOperationInput {
   const scope = stepScope.getStore();
   if (!scope) return input;
+  const bound = scope.kind === 'compensation' ? compensationTimeoutMs(scope.retry) : undefined;
   return {
     ...input,
     headers: {
@@ -61,6 +91,9 @@ export function nexusOperationInScope(input: StartNexusOperationInput): StartNex
       summary: stepSummary(scope, `${input.service}.${input.operation}`),
       ...(scope.kind === 'action'
         ? { cancellationType: NexusOperationCancellationType.WAIT_CANCELLATION_COMPLETED }
+        : {}),
+      ...(bound !== undefined && input.options.scheduleToCloseTimeout === undefined
+        ? { scheduleToCloseTimeout: bound }
         : {}),
     },
   };

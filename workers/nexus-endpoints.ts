@@ -51,7 +51,7 @@ export async function deleteNexusEndpoints(connection: Connection, wiring: Nexus
   }
 }
 
-/** For banners: `inventory, payments, shipping over Nexus, each in its namespace (…)`. */
+/** For banners: `Nexus: inventory in 'inventory' via 'inventory', …`. */
 export function describeNexusWiring(wiring: NexusWiring): string {
   const services = Object.entries(wiring).map(
     ([service, { namespace, endpoint }]) => `${service} in '${namespace}' via '${endpoint}'`,

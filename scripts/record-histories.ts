@@ -71,6 +71,18 @@ interface Recorder {
   lastShipment: (workflowId: string) => Promise<string>;
 }
 
+/** An order (`tok_slow`) cancelled by its customer while its charge is in flight, before the pivot. */
+async function cancelledWhileCharging(
+  { client, until }: Recorder,
+  start: Recorder['order'],
+): Promise<{ workflowId: string }> {
+  const workflowId = await start({ paymentToken: 'tok_slow' });
+  await until(workflowId, (state) => state.steps.some((s) => s.name === 'chargePayment' && s.status === 'running'));
+  const outcome = await cancelSaga(client, workflowId, 'the customer changed their mind');
+  if (!outcome.accepted) throw new Error(`The cancellation was refused: ${outcome.reason}`);
+  return { workflowId };
+}
+
 /** Each scenario starts its saga, drives it, and says whether to wait for its end. */
 const scenarios: { name: string; run: (recorder: Recorder) => Promise<{ workflowId: string; leaveRunning?: true }> }[] =
   [
@@ -108,18 +120,7 @@ const scenarios: { name: string; run: (recorder: Recorder) => Promise<{ workflow
       name: 'order-transient-payment-failures',
       run: async ({ order }) => ({ workflowId: await order({ paymentToken: 'tok_flaky_2' }) }),
     },
-    {
-      name: 'order-cancelled',
-      run: async ({ client, order, until }) => {
-        const workflowId = await order({ paymentToken: 'tok_slow' });
-        await until(workflowId, (state) =>
-          state.steps.some((s) => s.name === 'chargePayment' && s.status === 'running'),
-        );
-        const outcome = await cancelSaga(client, workflowId, 'the customer changed their mind');
-        if (!outcome.accepted) throw new Error(`The cancellation was refused: ${outcome.reason}`);
-        return { workflowId };
-      },
-    },
+    { name: 'order-cancelled', run: (recorder) => cancelledWhileCharging(recorder, recorder.order) },
     {
       // A refund the provider refuses 6 times: the order escalates, and an operator's retry refunds it.
       name: 'order-refund-escalated-then-retried',
@@ -184,18 +185,7 @@ const scenarios: { name: string; run: (recorder: Recorder) => Promise<{ workflow
       name: 'order-nexus-undeliverable',
       run: async ({ nexusOrder }) => ({ workflowId: await nexusOrder({ shippingAddress: undeliverableAddress }) }),
     },
-    {
-      name: 'order-nexus-cancelled',
-      run: async ({ client, nexusOrder, until }) => {
-        const workflowId = await nexusOrder({ paymentToken: 'tok_slow' });
-        await until(workflowId, (state) =>
-          state.steps.some((s) => s.name === 'chargePayment' && s.status === 'running'),
-        );
-        const outcome = await cancelSaga(client, workflowId, 'the customer changed their mind');
-        if (!outcome.accepted) throw new Error(`The cancellation was refused: ${outcome.reason}`);
-        return { workflowId };
-      },
-    },
+    { name: 'order-nexus-cancelled', run: (recorder) => cancelledWhileCharging(recorder, recorder.nexusOrder) },
     {
       name: 'saga-nexus-declined',
       run: async ({ nexusSaga }) => ({ workflowId: await nexusSaga({ charge: 'declineByHandlerError' }) }),

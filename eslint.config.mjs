@@ -53,8 +53,9 @@ function workflowImports(...patterns) {
       })),
       patterns: [
         {
-          // A service's Nexus contract (nexus-rpc definitions and types) is what a saga calls its operations by.
-          regex: '(^|/)activities/(?!.*\\.d$)(?![^/]+/contract$)',
+          // A service's Nexus contract (nexus-rpc definitions and types) is what a saga calls its operations by; the
+          // business failures (failures.ts, nothing but ApplicationFailure) are what a saga may fail a step with.
+          regex: '(^|/)activities/(?!.*\\.d$)(?![^/]+/contract$)(?!failures$)',
           allowTypeImports: true,
           message:
             "Workflows import activities as types only (import type) and call them through proxyActivities, or a service's Nexus operations through its contract.",

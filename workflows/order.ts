@@ -19,8 +19,7 @@
  * An undo that keeps failing (a refund the payment provider refuses) is not retried for ever: the order waits in
  * `needs_attention` for an operator ({@link OrderPatch.EscalateCompensations}).
  */
-import { ApplicationFailureCategory } from '@temporalio/common';
-import type { BusinessFailure } from '../activities/failures';
+import { BusinessFailure, businessFailure } from '../activities/failures';
 import type { InventoryActivities, Reservation, StockItem } from '../activities/inventory';
 import { inventoryService } from '../activities/inventory/contract';
 import type { Order, OrderItem, OrdersActivities } from '../activities/orders';
@@ -116,16 +115,6 @@ const escalatingCompensations = {
   compensationRetry: { maximumAttempts: 6 },
 } as const satisfies SagaOptions;
 
-/** The failure a rejected shipment ends its step with, as the shipping activity fails it (activities/failures.ts). */
-function undeliverable(reason: string): ApplicationFailure {
-  return ApplicationFailure.create({
-    type: 'Undeliverable' satisfies BusinessFailure,
-    message: reason,
-    nonRetryable: true,
-    category: ApplicationFailureCategory.BENIGN,
-  });
-}
-
 /**
  * Each service's calls: its activities on its task queue, or, for a service with a Nexus endpoint, its Nexus
  * operations of the same names and types (each service's contract.ts). Either way a call is retried until the
@@ -150,7 +139,7 @@ function services(taskQueues: TaskQueues, endpoints: NexusEndpoints) {
       ? {
           requestShipment: async (request: ShipmentRequest): Promise<ShipmentDispatched> => {
             const outcome = await shipping.requestShipment(request);
-            if (outcome.status === 'rejected') throw undeliverable(outcome.reason);
+            if (outcome.status === 'rejected') throw businessFailure(BusinessFailure.Undeliverable, outcome.reason);
             const { status: _dispatched, ...dispatched } = outcome;
             return dispatched;
           },

@@ -8,19 +8,11 @@ import { orderWorkflowId } from '../api/orders/trigger';
 import { SagaStatusKey } from '../workflows/saga';
 import { undeliverableAddress } from './fixtures/orders';
 import { eventually, postJson, request } from './http';
-import type { OrderView } from './orders';
+import type { OrderWithEscalations } from './orders';
 import { orderReaches, placeOrder } from './orders';
 import type { TestSystem } from './system';
 import { orderRows, startTestSystem } from './system';
 import { testOperatorToken } from './tokens';
-
-/** An order as `GET /orders/:id` shows it, with the parts of its saga an escalation fills in. */
-type OrderWithEscalations = OrderView & {
-  saga: {
-    escalations: { step: string; kind: string; error: { type: string; message: string } }[];
-    compensationLog: { step: string; event: string; resolution?: string }[];
-  };
-};
 
 async function orderEscalates(apiUrl: string, orderId: string): Promise<OrderWithEscalations> {
   return (await orderReaches(apiUrl, orderId, ['needs_attention'], 45_000)) as OrderWithEscalations;

@@ -19,6 +19,14 @@ export interface OrderView {
   };
 }
 
+/** An order as `GET /orders/:id` shows it, with the parts of its saga an escalation fills in. */
+export type OrderWithEscalations = OrderView & {
+  saga: {
+    escalations: { step: string; kind: string; error: { type: string; message: string } }[];
+    compensationLog: { step: string; event: string; resolution?: string }[];
+  };
+};
+
 /**
  * POSTs an order as its customer (a token for the body's `customerId`) and returns its id; fails the test unless
  * the API answered 202.

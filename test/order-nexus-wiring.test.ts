@@ -17,6 +17,9 @@ import { startServiceProcess, stopProcess } from './processes';
 import type { TestSystem } from './system';
 import { orderRows, startTestSystem } from './system';
 import { customerToken } from './tokens';
+import type { PayloadKey } from '../codec/payload-keys';
+import { formatPayloadKey, generatePayloadKey } from '../codec/payload-keys';
+import { keyIdMetadataKey } from '../codec/encryption-codec';
 
 /** A saga's input, and the calls it scheduled: its activities, and its Nexus operations with their summaries. */
 async function callsOf(system: TestSystem, orderId: string) {
@@ -158,5 +161,84 @@ describe('the order saga over Nexus, each service in its own namespace', () => {
       await stopProcess(shipping, 'SIGTERM');
       expect(shipping.child.exitCode).toBe(0);
     }, 90_000);
+  });
+
+  describe('payments with a payload key of its own', () => {
+    // Each team encrypts with a key of its own and holds, besides it, only the keys of the teams it exchanges
+    // payloads with: the order team reads payments' results, payments reads the order team's requests.
+    const ordersKey = generatePayloadKey(`orders-${randomUUID().slice(0, 8)}`);
+    const paymentsKey = generatePayloadKey(`payments-${randomUUID().slice(0, 8)}`);
+    const ring = (...keys: PayloadKey[]) => keys.map(formatPayloadKey).join(', ');
+    let system: TestSystem;
+    const launched: Launched[] = [];
+    beforeAll(async () => {
+      system = await startTestSystem({
+        wiring: 'nexus',
+        only: ['orders', 'inventory', 'shipping'],
+        env: { PAYLOAD_KEYS: ring(ordersKey, paymentsKey) },
+      });
+    });
+    afterAll(async () => {
+      for (const process of launched) await stopProcess(process, 'SIGKILL');
+      await system?.stop();
+    });
+
+    it("reads the order team's requests and answers in its own key; without the order team's key, only its steps wait", async () => {
+      // A payments team not yet given the order team's key cannot read a request: its operation is retried, and
+      // the order waits at payments' first step, with what came before it done and nothing undone.
+      const keyless = await startServiceProcess('payments', { ...system.processEnv, PAYLOAD_KEYS: ring(paymentsKey) });
+      launched.push(keyless);
+      const orderId = await placeOrder(system.apiUrl);
+      const workflowId = orderWorkflowId(orderId);
+      const pending = await eventually(async () => {
+        const { pendingNexusOperations } = await system.client.workflowService.describeWorkflowExecution({
+          namespace: system.config.temporal.namespace,
+          execution: { workflowId },
+        });
+        const operation = pendingNexusOperations?.[0];
+        return (operation?.attempt ?? 0) > 1 ? operation : undefined;
+      });
+      expect(pending.operation).toBe('screenPayment');
+      expect(pending.lastAttemptFailure?.message).toMatch(/decode Nexus operation input/);
+      const waiting = await readOrder(system.apiUrl, orderId);
+      expect(waiting.saga.status).toBe('running');
+      expect(waiting.saga.steps.slice(0, 3).map((step) => [step.name, step.status])).toEqual([
+        ['reserveStock', 'succeeded'],
+        ['createOrder', 'succeeded'],
+        ['screenPayment', 'running'],
+      ]);
+      expect((await orderRows(system, orderId)).charges).toEqual([]);
+      await stopProcess(keyless, 'SIGTERM');
+
+      // Given it, payments reads the waiting request, and answers in its own key.
+      launched.push(
+        await startServiceProcess('payments', { ...system.processEnv, PAYLOAD_KEYS: ring(paymentsKey, ordersKey) }),
+      );
+      await orderReaches(system.apiUrl, orderId, ['completed']);
+      expect((await orderRows(system, orderId)).charges).toEqual([expect.objectContaining({ status: 'captured' })]);
+      const events = await historyOf(system.client.workflow.getHandle(workflowId));
+      const keyOf = (payload: { metadata?: Record<string, Uint8Array> | null } | null | undefined) =>
+        Buffer.from(payload?.metadata?.[keyIdMetadataKey] ?? []).toString();
+      const operations = new Map(
+        events.flatMap((event) => {
+          const scheduled = event.nexusOperationScheduledEventAttributes;
+          return scheduled ? [[Number(event.eventId), scheduled] as const] : [];
+        }),
+      );
+      const keysUsed = events.flatMap((event) => {
+        const completed = event.nexusOperationCompletedEventAttributes;
+        const scheduled = operations.get(Number(completed?.scheduledEventId));
+        if (!completed || !scheduled) return [];
+        return [{ operation: scheduled.operation, input: keyOf(scheduled.input), result: keyOf(completed.result) }];
+      });
+      // Inventory and shipping run in the order team's process here, so their answers are in its key.
+      expect(keysUsed).toEqual([
+        { operation: 'reserveStock', input: ordersKey.id, result: ordersKey.id },
+        { operation: 'screenPayment', input: ordersKey.id, result: paymentsKey.id },
+        { operation: 'chargePayment', input: ordersKey.id, result: paymentsKey.id },
+        { operation: 'requestShipment', input: ordersKey.id, result: ordersKey.id },
+        { operation: 'commitStock', input: ordersKey.id, result: ordersKey.id },
+      ]);
+    }, 120_000);
   });
 });

@@ -8,7 +8,7 @@
 import { readFileSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import { startServiceProcess, stopProcess } from '../test/processes';
-import { placeOrders, startOrderSystem, waitForCount } from './order-system';
+import { placeOrders, startOrderSystem, waitForCharges } from './order-system';
 import { horizontalLine } from './plot';
 import type { BenchmarkResult } from './report';
 import { installQuietRuntime, percentile } from './report';
@@ -78,10 +78,10 @@ export async function backlog({ quick }: { quick: boolean }): Promise<BenchmarkR
           p99Ms: Math.round(percentile(latencies.slice(from, to), 99)),
         });
       }
-      const waiting = `${query} AND SagaStep = 'requestShipment' AND ExecutionStatus = 'Running'`;
       process.stderr.write('\n');
-      const ended = `${query} AND ExecutionStatus != 'Running'`;
-      await waitForCount(system.client, waiting, orders, 'backlog: waiting on shipping', ended);
+      await waitForCharges(system, orders, 'backlog: charged, waiting on shipping');
+      const ended = (await system.client.workflow.count(`${query} AND ExecutionStatus != 'Running'`)).count;
+      if (ended > 0) throw new Error(`backlog: ${ended} order(s) ended with shipping down`);
       backlogBuiltS = seconds();
       process.stderr.write(`backlog: shipping is back…\n`);
       await system.startServices(['shipping']);

@@ -22,10 +22,13 @@ import { customerToken, testTokenSettings } from '../test/tokens';
 import type { DevServer } from '../workers/dev-server';
 import { startDevServer } from '../workers/dev-server';
 import { withoutWorkflowStackTraces } from '../workers/saga';
-import type { ServiceName } from '../workers/service-worker';
 import type { RunningServices } from '../workers/service-workers';
 import { nexusServices, startServices } from '../workers/service-workers';
 import { ensureNexusEndpoints } from '../workers/nexus-endpoints';
+import type { PaymentsSchema } from '../activities/payments/schema';
+import { paymentsMigrations } from '../activities/payments/schema';
+import type { ServiceName } from '../workers/service-worker';
+import { openServiceDatabase } from '../workers/service-worker';
 
 export interface OrderSystem {
   server: DevServer;
@@ -146,6 +149,33 @@ export async function placeOrders(
  * Waits until `count(query)` reaches `amount`, writing `label` with the count on stderr. Throws as soon as any
  * workflow matches `unexpected`, if given (orders that ended another way), rather than wait for ever.
  */
+/**
+ * Waits until payments has charged `amount` orders (every charge in the run's own database): each such order's saga
+ * is past its charge, at the shipment once shipping is down. Visibility says so only once a saga has run a minute
+ * (it publishes its step then), which a benchmark need not wait for.
+ */
+export async function waitForCharges(system: OrderSystem, amount: number, label: string): Promise<void> {
+  const { db } = await openServiceDatabase<PaymentsSchema>('payments', system.config, paymentsMigrations);
+  try {
+    const charged = async () =>
+      Number(
+        (
+          await db
+            .selectFrom('charges')
+            .select((eb) => eb.fn.countAll().as('count'))
+            .executeTakeFirstOrThrow()
+        ).count,
+      );
+    for (let count = 0; count < amount; count = await charged()) {
+      process.stderr.write(`\r${label}: ${count}/${amount}   `);
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+    process.stderr.write(`\r${label}: ${amount}/${amount}\n`);
+  } finally {
+    await db.destroy();
+  }
+}
+
 export async function waitForCount(
   client: Client,
   query: string,

@@ -15,7 +15,7 @@ import { loadConfig } from '../config';
 import type { FixtureEntry } from '../scripts/record-histories';
 import { fixtureKeyFile, historiesDir } from '../scripts/record-histories';
 import { sagaInterceptorModules } from '../workers/saga';
-import { placeOrders, startOrderSystem, waitForCount } from './order-system';
+import { placeOrders, startOrderSystem, waitForCharges } from './order-system';
 import type { BenchmarkResult } from './report';
 import { installQuietRuntime } from './report';
 
@@ -58,12 +58,7 @@ async function withLiveSagas<T>(
     const query = `CustomerId = '${customerId}'`;
     process.stderr.write(`replay: placing ${amount} orders, shipping down…\n`);
     await placeOrders(system.apiUrl, customerId, { amount });
-    await waitForCount(
-      system.client,
-      `${query} AND SagaStep = 'requestShipment'`,
-      amount,
-      'replay: waiting on shipping',
-    );
+    await waitForCharges(system, amount, 'replay: charged, waiting on shipping');
     return await check(system.env, query);
   } finally {
     await system.stop();

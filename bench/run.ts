@@ -36,7 +36,9 @@ async function main(): Promise<void> {
     throw new Error(`Unknown benchmark(s): ${unknown.join(', ')}. Known: ${Object.keys(benchmarks).join(', ')}`);
   const dir = quick ? await mkdtemp(path.join(os.tmpdir(), 'temporal-saga-bench-')) : resultsDir;
   for (const name of names.length ? names : Object.keys(benchmarks)) {
+    const began = performance.now();
     const result = await benchmarks[name]!({ quick });
+    console.log(`\n${name}: ran in ${((performance.now() - began) / 1000).toFixed(0)} s`);
     console.log(`\n${formatResult(result)}`);
     console.log(`parameters: ${JSON.stringify(result.parameters)}`);
     const files = await writeResult(result, dir);

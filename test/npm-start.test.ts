@@ -24,12 +24,17 @@ const everyLaunch: Launched[] = [];
 async function npmStart(env: NodeJS.ProcessEnv): Promise<Launched> {
   const launched = launch('npm', ['start', '--prefix', projectRoot], env);
   everyLaunch.push(launched);
+  await runningBanner(launched);
+  return launched;
+}
+
+/** Waits for `npm start`'s banner; fails with what the command printed so far. */
+async function runningBanner(launched: Launched): Promise<void> {
   await eventually(async () => (launched.output().includes('temporal-saga is running') ? true : undefined), {
     timeoutMs: 45_000,
   }).catch((error: unknown) => {
     throw new Error(`npm start did not come up: ${String(error)}\n${launched.output()}`);
   });
-  return launched;
 }
 
 const execFileAsync = promisify(execFile);
@@ -156,9 +161,7 @@ describe('npm start on a terminal', () => {
     });
     // util-linux `script` runs the command on a pseudo-terminal, as a user's shell would.
     launched = launch('script', ['-qfec', `npm start --prefix ${projectRoot}`, '/dev/null'], env);
-    await eventually(async () => (launched!.output().includes('temporal-saga is running') ? true : undefined), {
-      timeoutMs: 45_000,
-    });
+    await runningBanner(launched);
     const api = `http://127.0.0.1:${apiPort}`;
     const good = await placeOrder(api);
     const declined = await placeOrder(api, { paymentToken: 'tok_declined' });

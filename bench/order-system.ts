@@ -146,15 +146,12 @@ export async function placeOrders(
 }
 
 /**
- * Waits until `count(query)` reaches `amount`, writing `label` with the count on stderr. Throws as soon as any
- * workflow matches `unexpected`, if given (orders that ended another way), rather than wait for ever.
- */
-/**
  * Waits until payments has charged `amount` orders (every charge in the run's own database): each such order's saga
  * is past its charge, at the shipment once shipping is down. Visibility says so only once a saga has run a minute
- * (it publishes its step then), which a benchmark need not wait for.
+ * (it publishes its step then), which a benchmark need not wait for. Throws as soon as a workflow matches `ended`
+ * (orders that ended another way), rather than wait for ever.
  */
-export async function waitForCharges(system: OrderSystem, amount: number, label: string): Promise<void> {
+export async function waitForCharges(system: OrderSystem, amount: number, label: string, ended: string): Promise<void> {
   const { db } = await openServiceDatabase<PaymentsSchema>('payments', system.config, paymentsMigrations);
   try {
     const charged = async () =>
@@ -168,6 +165,8 @@ export async function waitForCharges(system: OrderSystem, amount: number, label:
       );
     for (let count = 0; count < amount; count = await charged()) {
       process.stderr.write(`\r${label}: ${count}/${amount}   `);
+      const strays = (await system.client.workflow.count(ended)).count;
+      if (strays > 0) throw new Error(`${label}: ${strays} matched ${ended} (${count}/${amount} charged)`);
       await new Promise((resolve) => setTimeout(resolve, 500));
     }
     process.stderr.write(`\r${label}: ${amount}/${amount}\n`);
@@ -176,17 +175,10 @@ export async function waitForCharges(system: OrderSystem, amount: number, label:
   }
 }
 
-export async function waitForCount(
-  client: Client,
-  query: string,
-  amount: number,
-  label: string,
-  unexpected?: string,
-): Promise<void> {
+/** Waits until `count(query)` reaches `amount`, writing `label` with the count on stderr. */
+export async function waitForCount(client: Client, query: string, amount: number, label: string): Promise<void> {
   for (let count = 0; count < amount; count = (await client.workflow.count(query)).count) {
     process.stderr.write(`\r${label}: ${count}/${amount}   `);
-    const strays = unexpected ? (await client.workflow.count(unexpected)).count : 0;
-    if (strays > 0) throw new Error(`${label}: ${strays} matched ${unexpected} (${count}/${amount} as expected)`);
     await new Promise((resolve) => setTimeout(resolve, 500));
   }
   process.stderr.write(`\r${label}: ${amount}/${amount}\n`);

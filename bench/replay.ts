@@ -58,7 +58,8 @@ async function withLiveSagas<T>(
     const query = `CustomerId = '${customerId}'`;
     process.stderr.write(`replay: placing ${amount} orders, shipping down…\n`);
     await placeOrders(system.apiUrl, customerId, { amount });
-    await waitForCharges(system, amount, 'replay: charged, waiting on shipping');
+    const ended = `${query} AND ExecutionStatus != 'Running'`;
+    await waitForCharges(system, amount, 'replay: charged, waiting on shipping', ended);
     return await check(system.env, query);
   } finally {
     await system.stop();

@@ -6,6 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { orderWorkflowId } from '../api/orders/trigger';
 import { SagaStatusKey } from '../workflows/saga';
+import { operatorRetriesRefund, refundAwaitsOperator } from './escalations';
 import { undeliverableAddress } from './fixtures/orders';
 import { eventually, postJson, request } from './http';
 import type { OrderWithEscalations } from './orders';
@@ -48,46 +49,16 @@ describe('an order whose refund keeps failing', () => {
       shippingAddress: undeliverableAddress,
     });
 
-    const { saga } = await orderEscalates(system.apiUrl, orderId);
-    expect(saga.status).toBe('needs_attention');
-    expect(saga.failure).toMatchObject({ type: 'Undeliverable' });
-    expect(saga.escalations).toEqual([
-      expect.objectContaining({
-        step: 'chargePayment',
-        kind: 'compensation',
-        error: expect.objectContaining({ type: 'PaymentProviderUnavailable' }),
-      }),
-    ]);
-    expect(saga.steps.find((step) => step.name === 'chargePayment')?.compensation?.status).toBe('needs_attention');
     // Newest first: the refund waits, so the order and the reservation are not undone yet either.
-    let rows = await rowsOf(orderId);
-    expect(rows.charges).toEqual([expect.objectContaining({ status: 'captured' })]);
-    expect(rows.refunds).toEqual([]);
+    const rows = await refundAwaitsOperator(system, orderId, 'PaymentProviderUnavailable', 45_000);
     expect(rows.refusalsLeft).toEqual([{ remaining: 0 }]);
-    expect(rows.reservations).toEqual([expect.objectContaining({ status: 'held' })]);
-    expect(rows.order?.status).toBe('pending');
 
     // Searchable: the search attribute, and the API's list of orders that need attention.
     const description = await system.client.workflow.getHandle(orderWorkflowId(orderId)).describe();
     expect(description.typedSearchAttributes.get(SagaStatusKey)).toBe('needs_attention');
     expect(await listed(`status=needs_attention&customerId=${customerId}`, [orderId])).toEqual([orderId]);
 
-    const resolved = await postJson(
-      `${system.apiUrl}/orders/${orderId}/compensations/resolve`,
-      { step: 'chargePayment', action: 'retry', reason: 'the provider is back' },
-      testOperatorToken,
-    );
-    expect(resolved.status).toBe(202);
-
-    const cancelled = (await orderReaches(system.apiUrl, orderId, ['cancelled'])) as OrderWithEscalations;
-    expect(cancelled.saga.status).toBe('compensated');
-    rows = await rowsOf(orderId);
-    expect(rows.charges).toEqual([expect.objectContaining({ status: 'refunded' })]);
-    expect(rows.refunds).toEqual([
-      expect.objectContaining({ charge_id: rows.charges[0]?.charge_id, amount_cents: rows.charges[0]?.amount_cents }),
-    ]);
-    expect(rows.reservations).toEqual([expect.objectContaining({ status: 'released' })]);
-    expect(rows.order?.status).toBe('cancelled');
+    const cancelled = await operatorRetriesRefund(system, orderId);
     expect(cancelled.saga.compensationLog).toContainEqual(
       expect.objectContaining({ step: 'chargePayment', event: 'resolved', resolution: 'retry: the provider is back' }),
     );

@@ -9,6 +9,9 @@ import { Client } from '@temporalio/client';
 import { orderWorkflowId } from '../api/orders/trigger';
 import type { PlaceOrderInput } from '../workflows/order';
 import { shipmentWorkflowId } from '../activities/shipping/waiting-orders';
+import type { PayloadKey } from '../codec/payload-keys';
+import { formatPayloadKey, generatePayloadKey } from '../codec/payload-keys';
+import { keyIdMetadataKey } from '../codec/encryption-codec';
 import { decodeJson, historyOf } from './history';
 import { eventually, postJson } from './http';
 import { orderReaches, placeOrder, readOrder } from './orders';
@@ -17,9 +20,6 @@ import { startServiceProcess, stopProcess } from './processes';
 import type { TestSystem } from './system';
 import { orderRows, startTestSystem } from './system';
 import { customerToken } from './tokens';
-import type { PayloadKey } from '../codec/payload-keys';
-import { formatPayloadKey, generatePayloadKey } from '../codec/payload-keys';
-import { keyIdMetadataKey } from '../codec/encryption-codec';
 
 /** A saga's input, and the calls it scheduled: its activities, and its Nexus operations with their summaries. */
 async function callsOf(system: TestSystem, orderId: string) {

@@ -11,7 +11,7 @@ import type { LogLevel, LogMetadata, NativeConnection, WorkerOptions } from '@te
 import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
 import type { Kysely, Migration } from 'kysely';
 import type { DatabaseLocation } from '../activities/storage/database';
-import { databaseLocation, describeLocation, openDatabase } from '../activities/storage/database';
+import { databaseLocation, describeLocation, openDatabase, reachDatabase } from '../activities/storage/database';
 import type { Config } from '../config';
 import { StartupError } from '../config/startup';
 import { causeChain, isCompensatedEnding } from '../workflows/saga';
@@ -168,7 +168,7 @@ export function installWorkerRuntime(config: Config, options: { shutdownSignals?
 
 /**
  * Opens a service's own database (SQLite under the data folder, or PostgreSQL by URL) and migrates it. Fails with
- * a one-line {@link StartupError} that names the variable to fix when the database cannot be opened.
+ * {@link databaseStartupError} when the database cannot be opened.
  */
 export async function openServiceDatabase<Schema>(
   name: ServiceName,
@@ -179,13 +179,31 @@ export async function openServiceDatabase<Schema>(
   try {
     return { db: await openDatabase<Schema>(location, migrations), location };
   } catch (error) {
-    const innermost = [...causeChain(error)].at(-1)?.message;
-    const reason = String(innermost).split('\n')[0];
-    const variable = location.kind === 'sqlite' ? 'DATA_DIR' : `${name.toUpperCase()}_DATABASE_URL`;
-    throw new StartupError(
-      `Cannot open the ${name} database ${describeLocation(location)}: ${reason}. Check ${variable}.`,
-    );
+    throw databaseStartupError(name, location, error);
   }
+}
+
+/**
+ * Checks that a service's database answers, changing nothing: what `npm start` does before it launches anything,
+ * so that a database that is down fails the start before a server runs. Fails as {@link openServiceDatabase} does.
+ */
+export async function checkServiceDatabase(name: ServiceName, config: Config): Promise<void> {
+  const location = databaseLocation(name, config.dataDir, config.databaseUrls[name]);
+  try {
+    await reachDatabase(location);
+  } catch (error) {
+    throw databaseStartupError(name, location, error);
+  }
+}
+
+/** The one line for a database that cannot be opened: where it is (password hidden), why, and what to fix. */
+function databaseStartupError(name: ServiceName, location: DatabaseLocation, error: unknown): StartupError {
+  const innermost = [...causeChain(error)].at(-1)?.message;
+  const reason = String(innermost).split('\n')[0];
+  const variable = location.kind === 'sqlite' ? 'DATA_DIR' : `${name.toUpperCase()}_DATABASE_URL`;
+  return new StartupError(
+    `Cannot open the ${name} database ${describeLocation(location)}: ${reason}. Check ${variable}.`,
+  );
 }
 
 /**

@@ -5,9 +5,10 @@
  * (`./data/<service>.sqlite` unless a `<SERVICE>_DATABASE_URL` names a PostgreSQL one), and the API. Without a
  * configured payload key, a development key is made in `./data/` on the first start and read on every later one.
  *
- * Before it launches anything it checks that its ports are free and its data folder writable, so that a start-up
- * failure is one line and leaves no process. Shutdown runs in dependency order on SIGINT or SIGTERM, or after a
- * failure: the API stops taking requests, the workers drain, then the server stops. A second signal exits at once.
+ * Before it launches anything it checks that its ports are free, its data folder writable and its databases
+ * answering, so that a start-up failure is one line and leaves no process. Shutdown runs in dependency order on
+ * SIGINT or SIGTERM, or after a failure: the API stops taking requests, the workers drain, then the server stops.
+ * A second signal exits at once.
  */
 import { Client } from '@temporalio/client';
 import { appSettings, createApp } from '../api/app';
@@ -21,7 +22,7 @@ import { temporalConnectionOptions } from '../config/temporal';
 import type { DevServer } from './dev-server';
 import { embeddedWebUiUrl, startDevServer } from './dev-server';
 import { describeNexusWiring, ensureNexusEndpoints } from './nexus-endpoints';
-import { installWorkerRuntime } from './service-worker';
+import { checkServiceDatabase, installWorkerRuntime } from './service-worker';
 import { allServices, startServices } from './service-workers';
 import type { PlannedPort } from './start-checks';
 import { checkFolderWritable, checkPortsFree, isAddressInUse, portInUseError } from './start-checks';
@@ -49,9 +50,11 @@ async function main(): Promise<void> {
   const config = loadConfig(
     process.argv.includes('--nexus') ? { ...process.env, SERVICE_WIRING: 'nexus' } : process.env,
   );
-  // Before anything is launched, so that a taken port or an unwritable folder leaves nothing behind.
+  // Before anything is launched, so that a taken port, an unwritable folder or a database that is down leaves
+  // nothing behind (and is not followed by the lines of a server stopped as soon as it started).
   await checkPortsFree(plannedPorts(config));
   if (usesDataDir(config)) await checkFolderWritable(config.dataDir, 'DATA_DIR');
+  for (const service of allServices) await checkServiceDatabase(service, config);
   const encryption = await loadPayloadEncryption(config);
   const { dataConverter } = encryption;
   // Signals are handled below, so that the workers drain before the server they talk to stops.

@@ -7,7 +7,7 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import type { Migration } from 'kysely';
-import { Kysely, Migrator, PostgresDialect, SqliteDialect } from 'kysely';
+import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql } from 'kysely';
 import { Pool, types } from 'pg';
 
 /** Where a service keeps its data. */
@@ -37,6 +37,16 @@ export async function openDatabase<Schema>(
     throw new Error(`Migrating ${describeLocation(location)} failed${failed ? ` at ${failed}` : ''}`, { cause: error });
   }
   return db;
+}
+
+/** Connects to the database and asks it one trivial question, changing nothing; rejects if it cannot. */
+export async function reachDatabase(location: DatabaseLocation): Promise<void> {
+  const db = new Kysely<unknown>({ dialect: dialectFor(location) });
+  try {
+    await sql`select 1`.execute(db);
+  } finally {
+    await db.destroy();
+  }
 }
 
 // Money is kept in cents as BIGINT; SQLite hands it back as a number, and so shall PostgreSQL (its driver would

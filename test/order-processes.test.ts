@@ -9,18 +9,14 @@ import { undeliverableAddress } from './fixtures/orders';
 import { eventually, postJson } from './http';
 import { historyOf, lastStartOf } from './history';
 import { orderReaches, placeOrder, readOrder } from './orders';
-import type { Launched } from './processes';
-import { freePort, startServiceProcess, stopProcess } from './processes';
+import { freePort, killedAfterEachTest, startServiceProcess, stopProcess } from './processes';
 import { sagaCounters, scrape, total } from './prometheus';
 import type { TestSystem } from './system';
 import { startTestSystem } from './system';
 import { testOperatorToken } from './tokens';
 
 describe('services as separate processes', () => {
-  const launchedProcesses: Launched[] = [];
-  afterEach(async () => {
-    for (const launched of launchedProcesses.splice(0)) await stopProcess(launched, 'SIGKILL');
-  });
+  const launchedProcesses = killedAfterEachTest();
 
   describe('payments killed after the charge is written, before the activity completes', () => {
     let system: TestSystem;

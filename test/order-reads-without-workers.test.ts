@@ -6,16 +6,12 @@
 import { orderWorkflowId } from '../api/orders/trigger';
 import { eventually, request } from './http';
 import { orderReaches, orderStepPublished, placeOrder, readOrder } from './orders';
-import type { Launched } from './processes';
-import { startServiceProcess, stopProcess } from './processes';
+import { killedAfterEachTest, startServiceProcess, stopProcess } from './processes';
 import type { TestSystem } from './system';
 import { startTestSystem } from './system';
 import { testOperatorToken } from './tokens';
 
-const launchedProcesses: Launched[] = [];
-afterEach(async () => {
-  for (const launched of launchedProcesses.splice(0)) await stopProcess(launched, 'SIGKILL');
-});
+const launchedProcesses = killedAfterEachTest();
 
 describe('orders read with every service worker stopped', () => {
   let system: TestSystem;

@@ -115,3 +115,15 @@ export async function stopProcess(launched: Launched, signal: NodeJS.Signals): P
   launched.child.kill(signal);
   await launched.exited;
 }
+
+/**
+ * A list for the processes a suite's tests launch: whatever a test leaves running is killed (SIGKILL) after it, so
+ * that a failed test does not leave a worker polling into the next. Call it in a `describe` or at the top level.
+ */
+export function killedAfterEachTest(): Launched[] {
+  const launched: Launched[] = [];
+  afterEach(async () => {
+    for (const child of launched.splice(0)) await stopProcess(child, 'SIGKILL');
+  });
+  return launched;
+}

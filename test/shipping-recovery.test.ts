@@ -14,7 +14,7 @@ import { historyOf, lastStartOf } from './history';
 import { eventually } from './http';
 import { orderReaches, placeOrder } from './orders';
 import type { Launched } from './processes';
-import { launch, startServiceProcess, stopProcess } from './processes';
+import { killedAfterEachTest, launch, startServiceProcess, stopProcess } from './processes';
 import type { TestSystem } from './system';
 import { startTestSystem } from './system';
 
@@ -51,7 +51,7 @@ async function startShippingProcess(
 
 describe("the shipping step's heartbeat", () => {
   let system: TestSystem;
-  const launchedProcesses: Launched[] = [];
+  const launchedProcesses = killedAfterEachTest();
   /** Shipping processes on this system, with the run's prebuilt bundle: bundling at start would take seconds more. */
   const shippingEnv = () => ({ ...system.processEnv, WORKFLOW_BUNDLE: readTestEnv().workflowBundlePath });
   const shipmentsOf = (orderId: string) =>
@@ -61,9 +61,6 @@ describe("the shipping step's heartbeat", () => {
 
   beforeAll(async () => {
     system = await startTestSystem({ only: ['orders', 'inventory', 'payments'] });
-  });
-  afterEach(async () => {
-    for (const launched of launchedProcesses.splice(0)) await stopProcess(launched, 'SIGKILL');
   });
   afterAll(async () => {
     await system?.stop();

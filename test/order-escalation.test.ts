@@ -49,7 +49,6 @@ describe('an order whose refund keeps failing', () => {
       shippingAddress: undeliverableAddress,
     });
 
-    // Newest first: the refund waits, so the order and the reservation are not undone yet either.
     const rows = await refundAwaitsOperator(system, orderId, 'PaymentProviderUnavailable', 45_000);
     expect(rows.refusalsLeft).toEqual([{ remaining: 0 }]);
 

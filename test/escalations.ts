@@ -34,8 +34,15 @@ export async function refundAwaitsOperator(system: TestSystem, orderId: string, 
   return rows;
 }
 
-/** An operator retries the refund through the API: the charge is refunded once, the rest undone, the order cancelled. */
-export async function operatorRetriesRefund(system: TestSystem, orderId: string): Promise<OrderWithEscalations> {
+/**
+ * An operator retries the refund through the API: the charge is refunded once, the rest undone, the order cancelled
+ * (within `timeoutMs`).
+ */
+export async function operatorRetriesRefund(
+  system: TestSystem,
+  orderId: string,
+  timeoutMs = 30_000,
+): Promise<OrderWithEscalations> {
   const resolved = await postJson(
     `${system.apiUrl}/orders/${orderId}/compensations/resolve`,
     { step: 'chargePayment', action: 'retry', reason: 'the provider is back' },
@@ -43,7 +50,7 @@ export async function operatorRetriesRefund(system: TestSystem, orderId: string)
   );
   expect(resolved.status).toBe(202);
 
-  const cancelled = (await orderReaches(system.apiUrl, orderId, ['cancelled'])) as OrderWithEscalations;
+  const cancelled = (await orderReaches(system.apiUrl, orderId, ['cancelled'], timeoutMs)) as OrderWithEscalations;
   expect(cancelled.saga.status).toBe('compensated');
   const rows = await orderRows(system, orderId);
   expect(rows.charges).toEqual([expect.objectContaining({ status: 'refunded' })]);
